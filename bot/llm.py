@@ -1,0 +1,414 @@
+"""The language model behind a small interface: prompts in, streamed generations out."""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.errors import ModelError
+from bot.model import check_gguf
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+__all__ = [
+    "CHAT_FORMATS",
+    "FakeGenerator",
+    "Generation",
+    "Generator",
+    "LlamaGenerator",
+    "Prompt",
+    "TokenCallback",
+]
+
+CHAT_FORMATS = ("auto", "completion", "chat")
+TokenCallback = Callable[[str], None]
+
+_CHAT_TEMPLATE_KEY = "tokenizer.chat_template"
+_N_BATCH = 512
+_FAKE_TOKEN = re.compile(r"\s*\S+|\s+")
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One request to the model, in both the chat and the completion shape."""
+
+    system: str  # instructions (for chat models)
+    user: str  # passages + question (for chat models)
+    completion: str  # the full completion-style prompt (for base models)
+    stop: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Generation:
+    """The text a model produced for one prompt, with its token counts and timings."""
+
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    first_token_ms: float | None  # None when the model produced no token at all
+    total_ms: float
+    finish_reason: str  # "stop" (end token or stop sequence) | "length" (token limit)
+
+
+class Generator(Protocol):
+    """What the answer pipeline needs from a language model."""
+
+    name: str
+
+    def generate(
+        self, prompt: Prompt, *, max_tokens: int, on_token: TokenCallback | None = None
+    ) -> Generation:
+        """Generate a completion for prompt, streaming text pieces to on_token."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Return how many tokens text takes in the model's vocabulary."""
+        ...
+
+
+class _StopScanner:
+    """Hold back text that may begin a stop sequence; cut at the first one that appears."""
+
+    def __init__(self, stops: Iterable[str]) -> None:
+        self._stops = tuple(stop for stop in stops if stop)
+        self._held = ""
+        self.stopped = False
+
+    def feed(self, text: str) -> str:
+        """Add text and return the part that can be shown: no stop sequence can start in it."""
+        buffer = self._held + text
+        cuts = [at for at in (buffer.find(stop) for stop in self._stops) if at >= 0]
+        if cuts:
+            self._held, self.stopped = "", True
+            return buffer[: min(cuts)]
+        hold = max(
+            (
+                size
+                for stop in self._stops
+                for size in range(min(len(stop) - 1, len(buffer)), 0, -1)
+                if buffer.endswith(stop[:size])
+            ),
+            default=0,
+        )
+        self._held = buffer[len(buffer) - hold :]
+        return buffer[: len(buffer) - hold]
+
+    def flush(self) -> str:
+        """Return the held-back text once no stop sequence can complete any more."""
+        held, self._held = self._held, ""
+        return held
+
+
+def _collect(
+    pieces: Iterator[str | None],
+    *,
+    prompt_tokens: int,
+    stop: Iterable[str],
+    max_tokens: int,
+    on_token: TokenCallback | None,
+    started: float,
+) -> Generation:
+    """Stream token texts (None marks an end token) through stop handling into a Generation."""
+    scanner = _StopScanner(stop)
+    parts: list[str] = []
+    count, first_token_ms, finish_reason = 0, None, "length"
+
+    def emit(text: str) -> None:
+        if text:
+            parts.append(text)
+            if on_token is not None:
+                on_token(text)
+
+    for piece in pieces:
+        if first_token_ms is None:
+            first_token_ms = (time.perf_counter() - started) * 1000
+        if piece is None:
+            finish_reason = "stop"
+            break
+        count += 1
+        emit(scanner.feed(piece))
+        if scanner.stopped:
+            finish_reason = "stop"
+            break
+        if count >= max_tokens:
+            break
+    else:
+        finish_reason = "stop"
+    emit(scanner.flush())
+    total_ms = (time.perf_counter() - started) * 1000
+    return Generation("".join(parts), prompt_tokens, count, first_token_ms, total_ms, finish_reason)
+
+
+def _check_max_tokens(max_tokens: int) -> None:
+    if max_tokens < 1:
+        raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
+
+
+class LlamaGenerator:
+    """A GGUF model run by llama.cpp; one generation at a time, the KV cache kept between."""
+
+    def __init__(
+        self,
+        llama: Llama,
+        *,
+        name: str,
+        chat: bool,
+        temperature: float,
+        seed: int,
+        repeat_penalty: float,
+    ) -> None:
+        """Wrap a loaded Llama; use LlamaGenerator.load to build one from a file."""
+        import llama_cpp
+
+        self.name = name
+        self.chat = chat
+        self._llama = llama
+        self._temperature = temperature
+        self._seed = seed
+        self._repeat_penalty = repeat_penalty
+        self._vocab = llama_cpp.llama_model_get_vocab(llama.model)
+        self._is_eog = llama_cpp.llama_vocab_is_eog
+        # A llama.cpp context is not reentrant: one generation at a time.
+        self._lock = threading.Lock()
+        self._formatter: Any = None
+        self._system_role = True
+        if chat:
+            self._formatter, self._system_role = _chat_formatter(llama)
+
+    @classmethod
+    def load(
+        cls,
+        path: Path,
+        *,
+        n_ctx: int,
+        n_threads: int,
+        seed: int,
+        temperature: float,
+        chat_format: str = "auto",
+        repeat_penalty: float = 1.1,
+    ) -> LlamaGenerator:
+        """Load the GGUF model at path; raise ModelError in one sentence if it cannot be used."""
+        if n_ctx < 1:
+            raise ValueError(f"n_ctx must be at least 1, got {n_ctx}")
+        if n_threads < 1:
+            raise ValueError(f"n_threads must be at least 1, got {n_threads}")
+        if temperature < 0:
+            raise ValueError(f"temperature must be 0 or more, got {temperature}")
+        if repeat_penalty <= 0:
+            raise ValueError(f"repeat_penalty must be positive, got {repeat_penalty}")
+        if chat_format not in CHAT_FORMATS:
+            raise ValueError(f"chat_format must be one of {CHAT_FORMATS}, got {chat_format!r}")
+        check_gguf(path)
+        import llama_cpp
+
+        try:
+            llama = llama_cpp.Llama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_batch=_N_BATCH,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                seed=seed,
+                use_mmap=True,
+                logits_all=False,
+                # Sliding-window layers (Gemma 3) otherwise drop old cache cells, and a
+                # reused prefix could then silently miss context.
+                swa_full=True,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelError(
+                f"llama.cpp could not load model file {path}; use a GGUF model whose "
+                f"architecture llama-cpp-python {llama_cpp.__version__} supports."
+            ) from exc
+        has_template = bool(llama.metadata.get(_CHAT_TEMPLATE_KEY))
+        if chat_format == "chat" and not has_template:
+            llama.close()
+            raise ModelError(
+                f"Model file {path} has no chat template ({_CHAT_TEMPLATE_KEY}); "
+                'set WARTA_MODEL_CHAT_FORMAT to "completion" or "auto".'
+            )
+        chat = chat_format == "chat" or (chat_format == "auto" and has_template)
+        try:
+            return cls(
+                llama,
+                name=path.stem,
+                chat=chat,
+                temperature=temperature,
+                seed=seed,
+                repeat_penalty=repeat_penalty,
+            )
+        except ModelError:
+            llama.close()
+            raise
+
+    @property
+    def n_ctx(self) -> int:
+        """Return the context size in tokens (prompt plus completion)."""
+        return int(self._llama.n_ctx())
+
+    def count_tokens(self, text: str) -> int:
+        """Return how many tokens text takes in the model's vocabulary."""
+        # Tokenising only reads the vocabulary, so it needs no lock.
+        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def generate(
+        self, prompt: Prompt, *, max_tokens: int, on_token: TokenCallback | None = None
+    ) -> Generation:
+        """Generate a completion for prompt, streaming text pieces to on_token."""
+        _check_max_tokens(max_tokens)
+        with self._lock:
+            started = time.perf_counter()
+            tokens = self._prompt_tokens(prompt)
+            room = self.n_ctx - len(tokens)
+            if room < 1:
+                raise ModelError(
+                    f"The prompt takes {len(tokens)} tokens but the model context holds "
+                    f"{self.n_ctx}; raise the context size or send fewer passages."
+                )
+            # The same seed for every call makes sampled answers repeatable.
+            self._llama.set_seed(self._seed)
+            with contextlib.closing(self._pieces(tokens)) as pieces:
+                return _collect(
+                    pieces,
+                    prompt_tokens=len(tokens),
+                    stop=prompt.stop,
+                    max_tokens=min(max_tokens, room),
+                    on_token=on_token,
+                    started=started,
+                )
+
+    def close(self) -> None:
+        """Free the model and its context."""
+        with self._lock:
+            self._llama.close()
+
+    def _prompt_tokens(self, prompt: Prompt) -> list[int]:
+        if not self.chat:
+            # special=False: passages cannot smuggle control tokens into the prompt.
+            return list(self._llama.tokenize(prompt.completion.encode("utf-8"), add_bos=True))
+        if self._system_role:
+            messages = [
+                {"role": "system", "content": prompt.system},
+                {"role": "user", "content": prompt.user},
+            ]
+        else:
+            messages = [{"role": "user", "content": f"{prompt.system}\n\n{prompt.user}"}]
+        text = self._formatter(messages=messages).prompt
+        # Chat templates write the BOS token themselves.
+        return list(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def _pieces(self, tokens: list[int]) -> Iterator[str | None]:
+        """Yield the text of each generated token, None for an end token."""
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        # Llama.generate reuses the KV cache for the longest common prefix with the last call.
+        stream = self._llama.generate(
+            tokens,
+            temp=self._temperature,
+            repeat_penalty=self._repeat_penalty,
+            top_k=40,
+            top_p=0.95,
+            min_p=0.05,
+        )
+        try:
+            while True:
+                try:
+                    token = next(stream)
+                except StopIteration:
+                    return
+                except RuntimeError as exc:
+                    raise ModelError(
+                        f"llama.cpp failed while generating ({exc}); try a shorter prompt."
+                    ) from exc
+                if self._is_eog(self._vocab, token):
+                    yield None
+                    return
+                # Bytes of a multi-byte character may span tokens: decode incrementally.
+                yield decoder.decode(self._llama.detokenize([token]))
+        finally:
+            stream.close()
+
+
+def _chat_formatter(llama: Llama) -> tuple[Any, bool]:
+    """Build the formatter for the model's chat template and tell if it takes a system role."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    def token_text(token: int) -> str:
+        if token < 0:
+            return ""
+        return llama.detokenize([token], special=True).decode("utf-8", errors="replace")
+
+    template = llama.metadata[_CHAT_TEMPLATE_KEY]
+    try:
+        formatter = Jinja2ChatFormatter(
+            template=template,
+            eos_token=token_text(llama.token_eos()),
+            bos_token=token_text(llama.token_bos()),
+        )
+    except Exception as exc:  # jinja2 raises many types for a broken template
+        raise ModelError(
+            f"The chat template of model {llama.model_path} does not parse ({exc}); "
+            'set WARTA_MODEL_CHAT_FORMAT to "completion".'
+        ) from exc
+    probes: list[tuple[list[dict[str, str]], bool]] = [
+        ([{"role": "system", "content": "s"}, {"role": "user", "content": "u"}], True),
+        ([{"role": "user", "content": "u"}], False),  # templates that reject a system role
+    ]
+    for messages, system_role in probes:
+        with contextlib.suppress(Exception):
+            formatter(messages=messages)
+            return formatter, system_role
+    raise ModelError(
+        f"The chat template of model {llama.model_path} fails to render a question; "
+        'set WARTA_MODEL_CHAT_FORMAT to "completion".'
+    )
+
+
+class FakeGenerator:
+    """A Generator for tests: scripted outputs, streamed word by word, prompts recorded."""
+
+    def __init__(self, *outputs: str, name: str = "fake") -> None:
+        """Queue outputs (one per generate call) under the model name name."""
+        self.name = name
+        self.history: list[Prompt] = []
+        self._queue: deque[str] = deque(outputs)
+        self._lock = threading.Lock()
+
+    def enqueue(self, *outputs: str) -> None:
+        """Queue outputs; each one answers one later generate call, in order."""
+        with self._lock:
+            self._queue.extend(outputs)
+
+    def count_tokens(self, text: str) -> int:
+        """Approximate a token count deterministically (about 4 tokens per 3 words)."""
+        return len(text.split()) * 4 // 3 + 1
+
+    def generate(
+        self, prompt: Prompt, *, max_tokens: int, on_token: TokenCallback | None = None
+    ) -> Generation:
+        """Return the next queued output, cut at stop sequences and max_tokens like a model."""
+        _check_max_tokens(max_tokens)
+        started = time.perf_counter()
+        with self._lock:
+            self.history.append(prompt)
+            if not self._queue:
+                raise AssertionError("FakeGenerator: no output queued")
+            output = self._queue.popleft()
+        pieces: list[str | None] = [*_FAKE_TOKEN.findall(output), None]
+        return _collect(
+            iter(pieces),
+            prompt_tokens=self.count_tokens(prompt.completion),
+            stop=prompt.stop,
+            max_tokens=max_tokens,
+            on_token=on_token,
+            started=started,
+        )

@@ -1,0 +1,196 @@
+"""Load and validate corpus files into ``Article`` values (one bad file never stops the rest)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from retrieval.htmltext import html_to_text
+
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".json", ".jsonl"})
+DEFAULT_MAX_BYTES = 10_000_000
+_TITLE_MAX_CHARS = 150
+_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+_KNOWN_FIELDS = ("id", "title", "url", "date", "text")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article; ``text`` is kept whole so every citation is an exact span of it."""
+
+    id: str
+    title: str
+    text: str
+    url: str | None = None
+    date: str | None = None
+    source: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file or record that was not loaded, with a one-line reason."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FileLoad:
+    """What one file yielded: its articles and the records skipped inside it."""
+
+    articles: tuple[Article, ...]
+    skipped: tuple[Skipped, ...]
+
+
+def path_id(relpath: str) -> str:
+    """Derive a stable article id from a corpus-relative path."""
+    return relpath[: -len(Path(relpath).suffix)] if Path(relpath).suffix else relpath
+
+
+def _decode(data: bytes) -> str:
+    """Decode UTF-8 text (BOM allowed) or raise ``ValueError`` with a short reason."""
+    if b"\x00" in data[:8192]:
+        raise ValueError("binary file (contains NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not valid UTF-8 (byte {exc.start})") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _plain_article(relpath: str, text: str, *, markdown: bool) -> Article:
+    """Build an article from plain text: title from a heading or a short first line."""
+    first, _, _ = text.lstrip("\n").partition("\n")
+    title = ""
+    heading = _HEADING_RE.match(first) if markdown else None
+    if heading:
+        title = heading.group(1)
+    elif len(first.strip()) <= _TITLE_MAX_CHARS and "\n" in text.strip() and not _is_dateline(first):
+        title = first.strip()
+    return Article(id=path_id(relpath), title=title, text=text, source=relpath)
+
+
+def _is_dateline(line: str) -> bool:
+    """Tell whether a first line is a ``Source, CITY -`` dateline that opens the body."""
+    return bool(re.match(r"^[\w.]+,\s+[A-Z][A-Z ]+\s+[-–—]", line)) or len(line) > 80
+
+
+def _record_article(relpath: str, record: object, where: str) -> Article:
+    """Validate one JSON record and build its article (raise ``ValueError`` when invalid)."""
+    if not isinstance(record, dict):
+        raise ValueError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"{where}: missing or empty 'text'")
+    raw_id = record.get("id")
+    if raw_id is None or str(raw_id).strip() == "":
+        article_id = f"{path_id(relpath)}:{where.split()[-1]}"
+    elif isinstance(raw_id, str | int):
+        article_id = str(raw_id).strip()
+    else:
+        raise ValueError(f"{where}: 'id' must be a string or a number")
+    strings = {}
+    for key in ("title", "url", "date"):
+        value = record.get(key)
+        if value is not None and not isinstance(value, str | int | float):
+            raise ValueError(f"{where}: '{key}' must be a string")
+        strings[key] = None if value is None or value == "" else str(value)
+    metadata = {k: v for k, v in record.items() if k not in _KNOWN_FIELDS}
+    return Article(
+        id=article_id,
+        title=strings["title"] or "",
+        text=text.replace("\r\n", "\n"),
+        url=strings["url"],
+        date=strings["date"],
+        source=relpath,
+        metadata=metadata,
+    )
+
+
+def _json_records(relpath: str, text: str) -> Iterator[tuple[str, object] | Skipped]:
+    """Yield (where, record) from .json/.jsonl text, or ``Skipped`` for a malformed line."""
+    if relpath.endswith(".jsonl"):
+        for lineno, line in enumerate(text.split("\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                yield f"line {lineno}", json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Skipped(f"{relpath}:{lineno}", f"malformed JSON: {exc.msg}")
+        return
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"malformed JSON: {exc.msg} (line {exc.lineno})") from None
+    records = data if isinstance(data, list) else [data]
+    for n, record in enumerate(records):
+        yield (f"item {n}" if isinstance(data, list) else "object"), record
+
+
+def parse_file(relpath: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> FileLoad:
+    """Parse one corpus file's bytes; raise ``ValueError`` when the whole file is unusable."""
+    suffix = Path(relpath).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ValueError(f"unsupported file type '{suffix or relpath}'")
+    if len(data) > max_bytes:
+        raise ValueError(f"file is {len(data):,} bytes, over the {max_bytes:,}-byte limit")
+    text = _decode(data)
+    if not text.strip():
+        raise ValueError("empty file")
+    if suffix in (".txt", ".md"):
+        return FileLoad((_plain_article(relpath, text, markdown=suffix == ".md"),), ())
+    if suffix in (".html", ".htm"):
+        title, body = html_to_text(text)
+        if not body.strip():
+            raise ValueError("no readable text in the HTML")
+        return FileLoad((Article(id=path_id(relpath), title=title, text=body, source=relpath),), ())
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    for item in _json_records(relpath, text):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        where, record = item
+        try:
+            articles.append(_record_article(relpath, record, where))
+        except ValueError as exc:
+            skipped.append(Skipped(relpath, str(exc)))
+    if not articles:
+        reasons = "; ".join(s.reason for s in skipped[:3]) or "no records"
+        raise ValueError(f"no valid article ({reasons})")
+    return FileLoad(tuple(articles), tuple(skipped))
+
+
+def load_file(path: Path, relpath: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> FileLoad:
+    """Read and parse one corpus file; an unusable file becomes a single ``Skipped``."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ValueError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
+        return parse_file(relpath, path.read_bytes(), max_bytes=max_bytes)
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return FileLoad((), (Skipped(relpath, reason),))
+
+
+def scan_corpus(roots: list[Path]) -> tuple[dict[str, Path], list[Skipped]]:
+    """List corpus files as {relpath: path}; unsupported and hidden files are reported."""
+    files: dict[str, Path] = {}
+    skipped: list[Skipped] = []
+    multi = len(roots) > 1
+    for root in roots:
+        prefix = f"{root.resolve().name}/" if multi else ""
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root).as_posix()
+            if any(part.startswith(".") for part in Path(rel).parts) or not path.is_file():
+                continue
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                skipped.append(Skipped(prefix + rel, f"unsupported file type '{path.suffix}'"))
+                continue
+            files[prefix + rel] = path
+    return files, skipped

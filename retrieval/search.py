@@ -1,0 +1,77 @@
+"""Turn a question into weighted index terms and rank chunks of a snapshot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from retrieval.analysis import LANGS, Lang, analyze, detect_language
+from retrieval.chunking import Chunk
+from retrieval.documents import Article
+from retrieval.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage: the chunk, its article and its BM25 score."""
+
+    rank: int
+    score: float
+    chunk: Chunk
+    article: Article
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question analysed into weighted index terms."""
+
+    text: str
+    lang: Lang
+    terms: tuple[str, ...]
+    weights: tuple[float, ...]
+
+
+def build_query(
+    text: str,
+    *,
+    lang: Lang | None = None,
+    corpus_langs: frozenset[Lang] = frozenset(LANGS),
+    crosslingual: bool = True,
+) -> Query:
+    """Analyse ``text``; add other-language terms when the corpus has that language."""
+    lang = lang or detect_language(text)
+    weights: dict[str, float] = {}
+    for term in analyze(text, lang):
+        weights[term] = 1.0
+    other: Lang = "en" if lang == "id" else "id"
+    if crosslingual and other in corpus_langs:
+        from retrieval.crosslingual import expand_query
+
+        for term, weight in expand_query(text, source=lang):
+            weights[term] = max(weights.get(term, 0.0), weight)
+    return Query(text, lang, tuple(weights), tuple(weights.values()))
+
+
+def search(
+    snap: Snapshot,
+    text: str,
+    *,
+    k: int = 10,
+    lang: Lang | None = None,
+    crosslingual: bool = True,
+) -> list[Hit]:
+    """Return the ``k`` best passages of ``snap`` for ``text`` (fewer when fewer match)."""
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    if snap.bm25 is None:
+        return []
+    query = build_query(
+        text, lang=lang, corpus_langs=frozenset(snap.languages), crosslingual=crosslingual
+    )
+    if not query.terms:
+        return []
+    ids, scores = snap.bm25.top_k(query.terms, k, query.weights)
+    hits = []
+    for rank, (i, score) in enumerate(zip(ids.tolist(), scores.tolist(), strict=True), start=1):
+        chunk = snap.chunk(i)
+        hits.append(Hit(rank, score, chunk, snap.articles[int(snap.chunks[i, 0])]))
+    return hits

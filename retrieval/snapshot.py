@@ -1,0 +1,221 @@
+"""An immutable, searchable index generation and its on-disk form (numpy + JSON, no pickle)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.analysis import ANALYZER_VERSION, Lang
+from retrieval.bm25 import ARRAY_NAMES, CompactBM25
+from retrieval.chunking import Chunk
+from retrieval.documents import Article, Skipped
+from retrieval.errors import IndexFormatError
+
+FORMAT_VERSION = 1
+I32 = npt.NDArray[np.int32]
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """Fingerprint of one corpus file and the articles it produced."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+    article_ids: tuple[str, ...]
+    skipped: tuple[Skipped, ...] = ()
+
+
+@dataclass(frozen=True)
+class BuildParams:
+    """Everything that changes index contents; a persisted index with other params is rebuilt."""
+
+    chunk_chars: int
+    overlap_chars: int
+    idf_mode: str = "okapi"
+    k1: float = 1.5
+    b: float = 0.75
+    epsilon: float = 0.25
+    analyzer_version: int = ANALYZER_VERSION
+    format_version: int = FORMAT_VERSION
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One index generation: articles, chunk spans and BM25 (``bm25`` is None when empty)."""
+
+    params: BuildParams
+    articles: tuple[Article, ...]
+    languages: tuple[Lang, ...]
+    chunks: I32  # shape (n, 3): article index, start, end
+    bm25: CompactBM25 | None
+    files: Mapping[str, FileEntry]
+    skipped: tuple[Skipped, ...]
+    built_at: float
+    article_index: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def n_chunks(self) -> int:
+        """Return how many chunks are indexed."""
+        return int(self.chunks.shape[0])
+
+    def chunk(self, i: int) -> Chunk:
+        """Return chunk number ``i`` as a ``Chunk`` (its text is an exact article span)."""
+        a, start, end = (int(x) for x in self.chunks[i])
+        article = self.articles[a]
+        n = i - int(np.searchsorted(self.chunks[:, 0], a, side="left"))
+        return Chunk(f"{article.id}#{n}", article.id, start, end, article.text[start:end])
+
+    def article(self, article_id: str) -> Article | None:
+        """Return the article with ``article_id`` or None when it is not in this generation."""
+        i = self.article_index.get(article_id)
+        return None if i is None else self.articles[i]
+
+    def dates(self) -> tuple[str | None, str | None]:
+        """Return the earliest and latest article date strings (as given in the corpus)."""
+        values = sorted(a.date for a in self.articles if a.date)
+        return (values[0], values[-1]) if values else (None, None)
+
+
+def make_snapshot(
+    params: BuildParams,
+    articles: list[Article],
+    languages: list[Lang],
+    chunks: I32,
+    bm25: CompactBM25 | None,
+    files: Mapping[str, FileEntry],
+    skipped: list[Skipped],
+    built_at: float,
+) -> Snapshot:
+    """Assemble a ``Snapshot`` and its article lookup table."""
+    return Snapshot(
+        params=params,
+        articles=tuple(articles),
+        languages=tuple(languages),
+        chunks=chunks,
+        bm25=bm25,
+        files=dict(files),
+        skipped=tuple(skipped),
+        built_at=built_at,
+        article_index={a.id: i for i, a in enumerate(articles)},
+    )
+
+
+def _article_record(article: Article, lang: Lang) -> dict[str, Any]:
+    record = asdict(article)
+    record["metadata"] = dict(article.metadata)
+    record["lang"] = lang
+    return record
+
+
+def write_snapshot(snap: Snapshot, directory: Path) -> None:
+    """Write ``snap`` into a new directory (fsynced files; the caller renames it into place)."""
+    directory.mkdir(parents=True)
+    with open(directory / "articles.jsonl", "w", encoding="utf-8") as fh:
+        for article, lang in zip(snap.articles, snap.languages, strict=True):
+            fh.write(json.dumps(_article_record(article, lang), ensure_ascii=False) + "\n")
+    arrays: dict[str, npt.NDArray[np.generic]] = {"chunks": snap.chunks}
+    terms: list[str] = []
+    if snap.bm25 is not None:
+        arrays.update(snap.bm25.arrays())
+        terms = snap.bm25.terms
+    (directory / "terms.txt").write_text("\n".join(terms), encoding="utf-8")
+    for name, arr in arrays.items():
+        np.save(directory / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "params": asdict(snap.params),
+        "bm25": snap.bm25.params() if snap.bm25 is not None else None,
+        "shapes": {name: list(arr.shape) for name, arr in arrays.items()},
+        "n_terms": len(terms),
+        "files": {k: asdict(v) for k, v in snap.files.items()},
+        "skipped": [asdict(s) for s in snap.skipped],
+        "built_at": snap.built_at,
+    }
+    # meta.json is written last: a directory without it is an unfinished build.
+    for path in directory.iterdir():
+        _fsync(path)
+    (directory / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    _fsync(directory / "meta.json")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_snapshot(directory: Path, *, expected: BuildParams) -> Snapshot:
+    """Load a persisted snapshot (arrays memory-mapped); raise ``IndexFormatError`` if unusable."""
+    try:
+        meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexFormatError(f"index at {directory} is incomplete (no meta.json)") from None
+    except (OSError, ValueError) as exc:
+        raise IndexFormatError(f"index metadata at {directory} is unreadable: {exc}") from None
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise IndexFormatError(
+            f"index format version {meta.get('format_version')} is not {FORMAT_VERSION}"
+        )
+    try:
+        params = BuildParams(**meta["params"])
+    except TypeError as exc:
+        raise IndexFormatError(f"index parameters are unreadable: {exc}") from None
+    if params != expected:
+        raise IndexFormatError("index was built with other settings or another analyzer version")
+    try:
+        return _read_body(directory, meta, params)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexFormatError(f"index at {directory} is corrupt: {exc}") from None
+
+
+def _read_body(directory: Path, meta: dict[str, Any], params: BuildParams) -> Snapshot:
+    shapes: dict[str, list[int]] = meta["shapes"]
+    arrays = {}
+    for name, shape in shapes.items():
+        arr = np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+        if list(arr.shape) != shape:
+            raise ValueError(f"{name}.npy has shape {list(arr.shape)}, expected {shape}")
+        arrays[name] = arr
+    terms_text = (directory / "terms.txt").read_text(encoding="utf-8")
+    terms = terms_text.split("\n") if terms_text else []
+    if len(terms) != meta["n_terms"]:
+        raise ValueError(f"terms.txt has {len(terms)} terms, expected {meta['n_terms']}")
+    articles: list[Article] = []
+    languages: list[Lang] = []
+    with open(directory / "articles.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            languages.append(record.pop("lang"))
+            articles.append(Article(**record))
+    chunks = arrays["chunks"]
+    if chunks.shape[0] and int(chunks[:, 0].max()) >= len(articles):
+        raise ValueError("chunk table points past the article list")
+    bm25 = None
+    if meta["bm25"] is not None:
+        bm25 = CompactBM25.from_arrays(terms, {n: arrays[n] for n in ARRAY_NAMES}, meta["bm25"])
+        if bm25.corpus_size != chunks.shape[0]:
+            raise ValueError("BM25 and chunk table disagree on the number of chunks")
+    files = {
+        k: FileEntry(
+            size=v["size"],
+            mtime_ns=v["mtime_ns"],
+            sha256=v["sha256"],
+            article_ids=tuple(v["article_ids"]),
+            skipped=tuple(Skipped(**s) for s in v["skipped"]),
+        )
+        for k, v in meta["files"].items()
+    }
+    skipped = [Skipped(**s) for s in meta["skipped"]]
+    return make_snapshot(
+        params, articles, languages, chunks, bm25, files, skipped, float(meta["built_at"])
+    )

@@ -1,0 +1,164 @@
+"""The live index of one corpus: persisted generations, atomic swap, one reload at a time."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from retrieval.builder import Progress, ReloadReport, build
+from retrieval.documents import DEFAULT_MAX_BYTES, scan_corpus
+from retrieval.errors import CorpusError, IndexFormatError, ReloadInProgressError
+from retrieval.snapshot import BuildParams, Snapshot, read_snapshot, write_snapshot
+
+log = logging.getLogger(__name__)
+
+_CURRENT = "CURRENT"
+
+
+def corpus_key(roots: list[Path]) -> str:
+    """Name the index directory of a corpus (stable for the same set of directories)."""
+    resolved = sorted(str(r.resolve()) for r in roots)
+    digest = hashlib.sha256("\n".join(resolved).encode()).hexdigest()[:12]
+    name = "+".join(Path(r).name for r in resolved)[:40] or "corpus"
+    return f"{name}-{digest}"
+
+
+class CorpusIndex:
+    """Serve searches from the current snapshot while reloads build the next one beside it."""
+
+    def __init__(
+        self,
+        roots: list[Path],
+        data_dir: Path,
+        *,
+        chunk_chars: int = 600,
+        overlap_chars: int = 120,
+        idf_mode: str = "okapi",
+        max_file_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        if not roots:
+            raise CorpusError("no corpus directory given")
+        for root in roots:
+            if not root.is_dir():
+                raise CorpusError(f"corpus directory {root} does not exist or is not a directory")
+        self.roots = list(roots)
+        self.params = BuildParams(chunk_chars, overlap_chars, idf_mode)
+        self.max_file_bytes = max_file_bytes
+        self.directory = data_dir / "indexes" / corpus_key(self.roots)
+        self._snapshot: Snapshot | None = None
+        self._reload_lock = threading.Lock()
+        self.last_report: ReloadReport | None = None
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """Return the generation serving searches now (load or build it on first use)."""
+        snap = self._snapshot
+        if snap is None:
+            self.open()
+            snap = self._snapshot
+            assert snap is not None
+        return snap
+
+    @property
+    def reloading(self) -> bool:
+        """Tell whether a reload is running in this process."""
+        return self._reload_lock.locked()
+
+    def open(self, *, sync: bool = True) -> ReloadReport | None:
+        """Load the persisted index (rebuild it when missing/corrupt/old); sync with the corpus."""
+        snap = self._load_persisted()
+        if snap is None:
+            return self.reload()
+        self._snapshot = snap
+        return self.reload() if sync and self._stale(snap) else None
+
+    def _load_persisted(self) -> Snapshot | None:
+        try:
+            name = (self.directory / _CURRENT).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            log.info("no index at %s yet; building it from the corpus", self.directory)
+            return None
+        try:
+            return read_snapshot(self.directory / name, expected=self.params)
+        except IndexFormatError as exc:
+            log.warning("rebuilding the index: %s", exc)
+            return None
+
+    def _stale(self, snap: Snapshot) -> bool:
+        """Tell cheaply (stat only) whether the corpus differs from ``snap``'s fingerprints."""
+        files, _ = scan_corpus(self.roots)
+        if set(files) != set(snap.files):
+            return True
+        for rel, path in files.items():
+            try:
+                st = path.stat()
+            except OSError:
+                return True
+            entry = snap.files[rel]
+            if (st.st_size, st.st_mtime_ns) != (entry.size, entry.mtime_ns):
+                return True
+        return False
+
+    def reload(self, *, progress: Progress | None = None) -> ReloadReport:
+        """Re-scan the corpus, build the next generation beside this one and swap it in."""
+        if not self._reload_lock.acquire(blocking=False):
+            raise ReloadInProgressError("a reload is already running; try again when it ends")
+        try:
+            with self._process_lock():
+                snap, report = build(
+                    self.roots,
+                    self.params,
+                    old=self._snapshot,
+                    max_file_bytes=self.max_file_bytes,
+                    progress=progress,
+                )
+                if snap is not self._snapshot:
+                    self._persist(snap)
+                    self._snapshot = snap
+                self.last_report = report
+                return report
+        finally:
+            self._reload_lock.release()
+
+    @contextmanager
+    def _process_lock(self) -> Iterator[None]:
+        """Hold a file lock so two processes never write the same index at once."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / "reload.lock", "w") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ReloadInProgressError(
+                    f"another process is rebuilding the index in {self.directory}"
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _persist(self, snap: Snapshot) -> None:
+        """Write ``snap`` as a new generation, then point CURRENT at it atomically."""
+        name = f"gen-{time.time_ns()}"
+        tmp = self.directory / f".{name}.tmp"
+        write_snapshot(snap, tmp)
+        os.replace(tmp, self.directory / name)
+        pointer = self.directory / f".{_CURRENT}.tmp"
+        pointer.write_text(name, encoding="utf-8")
+        with open(pointer, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(pointer, self.directory / _CURRENT)
+        self._cleanup(keep=name)
+
+    def _cleanup(self, *, keep: str) -> None:
+        """Delete older generations and leftovers of crashed builds (mapped files stay valid)."""
+        for path in self.directory.iterdir():
+            if path.is_dir() and path.name != keep:
+                shutil.rmtree(path, ignore_errors=True)
