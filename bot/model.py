@@ -148,7 +148,6 @@ class _Reader:
                 self.value(item_kind)
         return None
 
-
     def _skip_strings(self, count: int) -> None:
         # A tight loop: the vocabulary is a string array of up to ~260k entries.
         buf, pos, end, unpack = self.buf, self.pos, len(self.buf), _U64.unpack_from
@@ -228,8 +227,7 @@ def read_gguf_header(path: Path) -> GgufHeader:
         ) from exc
     except OSError as exc:
         raise ModelError(
-            f"Model file {path} cannot be read ({exc.strerror}); "
-            f"fix its permissions or {fix}."
+            f"Model file {path} cannot be read ({exc.strerror}); fix its permissions or {fix}."
         ) from exc
     if size < header.min_size:
         raise ModelError(

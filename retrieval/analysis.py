@@ -15,7 +15,7 @@ Lang = Literal["id", "en"]
 LANGS: tuple[Lang, Lang] = ("id", "en")
 
 # Bump when analysis output changes: persisted indexes built by another version are rebuilt.
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2
 
 # Words, numbers with decimal/thousand separators (38.875, 2,5, 1.000.000) and hyphenated
 # names (Kim Jong-un, negara-negara) are single tokens; apostrophes inside words are kept.
@@ -33,6 +33,16 @@ _KEEP: dict[Lang, frozenset[str]] = {
         }
     ),
 }  # fmt: skip
+
+# Function words missing from the shipped lists (question words with -kah included).
+_EXTRA: dict[Lang, frozenset[str]] = {
+    "id": frozenset(
+        """untuk dimana kemana darimana kah dll dsb dst secara seraya menurut guna kecuali
+        siapakah apakah manakah dimanakah kemanakah darimanakah kapankah berapakah
+        bagaimanakah mengapakah bilamana ya oh ok nggak tolong""".split()
+    ),
+    "en": frozenset(),
+}
 
 _STOPWORD_FILES: dict[Lang, str] = {"id": "id.stop-words-pypi.txt", "en": "en.spacy-3.8.18.txt"}
 _STEMMER_NAMES: dict[Lang, str] = {"id": "indonesian", "en": "english"}
@@ -83,6 +93,7 @@ def stopwords(lang: Lang) -> frozenset[str]:
     """Return the stopword set of ``lang`` (shipped lists minus news words in ``_KEEP``)."""
     raw = resources.files("retrieval").joinpath("data", "stopwords", _STOPWORD_FILES[lang])
     words = {normalise(line.strip()) for line in raw.read_text("utf-8").splitlines()}
+    words |= _EXTRA[lang]
     return frozenset(w for w in words if w and not w.startswith("#")) - _KEEP[lang]
 
 
@@ -105,7 +116,9 @@ def content_tokens(text: str, lang: Lang) -> list[str]:
 
 def analyze(text: str, lang: Lang) -> list[str]:
     """Return the index terms of ``text``: tokens minus stopwords, stemmed for ``lang``."""
-    return stem(content_tokens(text, lang), lang)
+    stop = stopwords(lang)
+    # A stem that is itself a stopword (manakah -> mana, berada -> ada) carries no topic.
+    return [s for s in stem(content_tokens(text, lang), lang) if s not in stop]
 
 
 def analyze_many(texts: Iterable[str], lang: Lang) -> list[list[str]]:

@@ -352,9 +352,7 @@ def test_load_validates_arguments(tmp_path: Path) -> None:
 def llama(default_model: Path) -> LlamaGenerator:
     """Load the embedded default model once per session (greedy decoding)."""
     started = time.perf_counter()
-    generator = LlamaGenerator.load(
-        default_model, n_ctx=1024, n_threads=2, seed=0, temperature=0.0
-    )
+    generator = LlamaGenerator.load(default_model, n_ctx=1024, n_threads=2, seed=0, temperature=0.0)
     print(f"\nmodel load: {(time.perf_counter() - started) * 1000:.0f} ms")
     return generator
 

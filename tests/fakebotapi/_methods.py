@@ -130,7 +130,9 @@ class BotApiMethods:
         if parts.scheme != "https" and not (loopback and parts.scheme == "http"):
             raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
         if not loopback and (parts.port or 443) not in _WEBHOOK_PORTS:
-            raise bad_request("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+            raise bad_request(
+                "bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+            )
         secret = params.get("secret_token")
         if secret is not None and not _SECRET_RE.fullmatch(secret):
             raise bad_request("secret token contains unallowed characters")
@@ -256,16 +258,20 @@ class BotApiMethods:
                 raise bad_request("BOT_COMMAND_INVALID")
             if not 1 <= len(str(command.get("description", "")).strip()) <= 256:
                 raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-        self.world.commands[_commands_key(params)] = copy.deepcopy(commands)
+        key = commands_key(params.get("scope"), params.get("language_code"))
+        self.world.commands[key] = copy.deepcopy(commands)
         return True
 
     async def get_my_commands(self, params: JSON) -> list[JSON]:
         """Return the command list for a scope and language."""
-        return copy.deepcopy(self.world.commands.get(_commands_key(params), []))
+        key = commands_key(params.get("scope"), params.get("language_code"))
+        return copy.deepcopy(self.world.commands.get(key, []))
 
     async def delete_my_commands(self, params: JSON) -> bool:
         """Forget the command list for a scope and language."""
-        self.world.commands.pop(_commands_key(params), None)
+        self.world.commands.pop(
+            commands_key(params.get("scope"), params.get("language_code")), None
+        )
         return True
 
     async def get_file(self, params: JSON) -> JSON:
@@ -360,14 +366,13 @@ class BotApiMethods:
             raise bad_request("message can't be edited")
         return record
 
-    def _apply_edit(
-        self, record: Record, content: JSON, markup: JSON | None, params: JSON
-    ) -> JSON:
+    def _apply_edit(self, record: Record, content: JSON, markup: JSON | None, params: JSON) -> JSON:
         """Apply new text/entities and keyboard unless nothing changes."""
         payload = record.payload
-        unchanged = all(
-            payload.get(key, []) == value for key, value in content.items()
-        ) and payload.get("reply_markup") == markup
+        unchanged = (
+            all(payload.get(key, []) == value for key, value in content.items())
+            and payload.get("reply_markup") == markup
+        )
         if unchanged:
             raise bad_request(_NOT_MODIFIED)
         for key, value in content.items():
@@ -387,6 +392,6 @@ class BotApiMethods:
         return copy.deepcopy(payload)
 
 
-def _commands_key(params: JSON) -> tuple[str, str]:
-    scope = params.get("scope") or {"type": "default"}
-    return json.dumps(scope, sort_keys=True), str(params.get("language_code") or "")
+def commands_key(scope: object, language_code: object) -> tuple[str, str]:
+    """Return the key commands are stored under for a scope and language."""
+    return json.dumps(scope or {"type": "default"}, sort_keys=True), str(language_code or "")

@@ -70,7 +70,9 @@ class Record:
             text=self.payload.get("text", self.payload.get("caption")),
             parse_mode=self.parse_mode,
             entities=tuple(
-                copy.deepcopy(self.payload.get("entities", self.payload.get("caption_entities", [])))
+                copy.deepcopy(
+                    self.payload.get("entities", self.payload.get("caption_entities", []))
+                )
             ),
             reply_markup=copy.deepcopy(self.payload.get("reply_markup")),
             edit_count=self.edit_count,

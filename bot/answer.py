@@ -1,0 +1,199 @@
+"""The answer pipeline: retrieve, prompt, generate, verify citations, fall back, abstain."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot import i18n
+from bot.citations import Cited, Citation, Source, extractive, is_degenerate, verify
+from bot.llm import Generator, TokenCallback
+from bot.prompts import NOT_FOUND, Passage, build_prompt
+from retrieval.analysis import Lang, detect_language
+from retrieval.search import Hit, Query, build_query, search
+from retrieval.snapshot import Snapshot
+from retrieval.store import CorpusIndex
+
+Mode = Literal["generated", "extractive", "abstained"]
+
+# Sentences that address the model rather than report news are hidden from it and never
+# quoted: article text is data, not instructions.
+_INJECTION_RE = re.compile(
+    r"(ignore|disregard|forget)\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier)\s+"
+    r"(instructions?|prompts?|rules)|(abaikan|lupakan)\s+(semua\s+|seluruh\s+)?"
+    r"(instruksi|perintah|aturan)|system\s+prompt|prompt\s+sistem|you\s+are\s+now\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A cited answer (or an honest abstention) to one question."""
+
+    question: str
+    language: Lang
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...]
+    model: str
+    timings_ms: Mapping[str, float]
+    mode: Mode
+    coverage: float = 0.0
+    prompt_tokens: int = 0
+    first_token_ms: float | None = None
+    passages: tuple[Hit, ...] = field(default=(), repr=False)
+
+    def to_json(self) -> dict[str, object]:
+        """Return the ``warta ask --json`` object."""
+        return {
+            "question": self.question,
+            "language": self.language,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.__dict__ for c in self.citations],
+            "model": self.model,
+            "timings_ms": dict(self.timings_ms),
+        }
+
+
+def hide_injections(text: str) -> str:
+    """Blank out (same length) the sentences of ``text`` that try to instruct the model."""
+    if not _INJECTION_RE.search(text):
+        return text
+    from retrieval.chunking import sentence_spans
+
+    chars = list(text)
+    for span in sentence_spans(text):
+        if _INJECTION_RE.search(text[span.start : span.end]):
+            chars[span.start : span.end] = " " * (span.end - span.start)
+    return "".join(chars)
+
+
+def term_weights(snap: Snapshot, query: Query) -> dict[str, float]:
+    """Weight each query term by its idf (unknown terms get the largest idf)."""
+    bm25 = snap.bm25
+    if bm25 is None:
+        return {}
+    top = math.log(bm25.corpus_size + 1.0)
+    out = {}
+    for term, w in zip(query.terms, query.weights, strict=True):
+        tid = bm25.vocab.get(term)
+        out[term] = w * (float(bm25.idf_array[tid]) if tid is not None else top)
+    return out
+
+
+def coverage(hits: list[Hit], snap: Snapshot, query: Query) -> float:
+    """Share of the question's idf weight (original terms) found in the best passage."""
+    if not hits or snap.bm25 is None:
+        return 0.0
+    originals = {t: w for t, w in term_weights(snap, query).items()}
+    primary = {t for t, w in zip(query.terms, query.weights, strict=True) if w >= 1.0}
+    total = sum(originals[t] for t in primary) or 1.0
+    best = 0.0
+    for hit in hits[:3]:
+        lang = snap.languages[snap.article_index[hit.article.id]]
+        found = set(build_query(hit.chunk.text, lang=lang, crosslingual=False).terms)
+        # Cross-lingual: an expansion term found counts for the original term it came from.
+        matched = sum(originals[t] for t in primary if t in found)
+        expanded = sum(w for t, w in originals.items() if t not in primary and t in found)
+        best = max(best, min(1.0, (matched + expanded) / total))
+    return best
+
+
+@dataclass
+class Answerer:
+    """Answer questions from a corpus index with a generator; one object per process."""
+
+    index: CorpusIndex
+    generator: Generator
+    top_k: int = 4
+    prompt_token_budget: int = 900
+    max_tokens: int = 96
+    min_coverage: float = 0.5
+    crosslingual: bool = True
+
+    def _select(self, hits: list[Hit], snap: Snapshot) -> list[Source]:
+        """Pick non-overlapping passages within the prompt token budget."""
+        sources: list[Source] = []
+        used = 0
+        for hit in hits:
+            if any(
+                s.article.id == hit.article.id and hit.chunk.start < s.end and s.start < hit.chunk.end
+                for s in sources
+            ):
+                continue
+            cost = self.generator.count_tokens(hit.chunk.text) + 12
+            if sources and used + cost > self.prompt_token_budget:
+                continue
+            lang = snap.languages[snap.article_index[hit.article.id]]
+            c = hit.chunk
+            n = len(sources) + 1
+            sources.append(Source(n, hit.article, c.start, c.end, lang, hide_injections(c.text)))
+            used += cost
+            if len(sources) >= self.top_k:
+                break
+        return sources
+
+    def answer(self, question: str, *, on_token: TokenCallback | None = None) -> Answer:
+        """Answer ``question``; ``on_token`` receives raw model text as it streams."""
+        t0 = time.perf_counter()
+        question = question.strip()
+        lang = detect_language(question)
+        snap = self.index.snapshot
+        query = build_query(
+            question,
+            lang=lang,
+            corpus_langs=frozenset(snap.languages),
+            crosslingual=self.crosslingual,
+        )
+        hits = search(snap, question, k=self.top_k * 3, lang=lang, crosslingual=self.crosslingual)
+        cover = coverage(hits, snap, query)
+        t_retrieved = time.perf_counter()
+        timings = {"retrieve": (t_retrieved - t0) * 1000, "generate": 0.0}
+
+        def done(cited: Cited | None, mode: Mode, **extra: object) -> Answer:
+            timings["total"] = (time.perf_counter() - t0) * 1000
+            if cited is None:
+                cited, mode = Cited(i18n.text("abstain", lang), ()), "abstained"
+            return Answer(
+                question=question,
+                language=lang,
+                text=cited.text,
+                abstained=mode == "abstained",
+                citations=cited.citations,
+                model=self.generator.name,
+                timings_ms=timings,
+                mode=mode,
+                coverage=cover,
+                passages=tuple(hits),
+                **extra,  # type: ignore[arg-type]
+            )
+
+        if not hits or cover < self.min_coverage:
+            return done(None, "abstained")
+        sources = self._select(hits, snap)
+        passages = [Passage(s.n, s.article.title, s.article.date, s.text) for s in sources]
+        prompt = build_prompt(question, passages, lang)
+        generation = self.generator.generate(prompt, max_tokens=self.max_tokens, on_token=on_token)
+        timings["generate"] = generation.total_ms
+        extra = {
+            "prompt_tokens": generation.prompt_tokens,
+            "first_token_ms": generation.first_token_ms,
+        }
+        weights = term_weights(snap, query)
+        output = generation.text.strip()
+        if output and not is_degenerate(output) and NOT_FOUND[lang] not in output.upper():
+            cited = verify(output, sources, weights)
+            if cited is not None and detect_language(cited.text, default=lang) == lang:
+                return done(cited, "generated", **extra)
+        same_lang = all(s.lang == lang for s in sources)
+        lead = i18n.text("extractive_lead_same" if same_lang else "extractive_lead", lang)
+        cited, _ = extractive(sources, weights, lead=lead)
+        if not cited.citations:
+            return done(None, "abstained", **extra)
+        return done(cited, "extractive", **extra)
+

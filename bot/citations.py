@@ -1,0 +1,189 @@
+"""Check the model's citations against the passages and pick exact quotes (pure functions)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from retrieval.analysis import Lang, analyze, normalise
+from retrieval.chunking import sentence_spans
+from retrieval.documents import Article
+
+MIN_SUPPORT = 0.6  # share of a sentence's content terms that must occur in its passage
+_MARKER_RE = re.compile(r"\s*\[(\d{1,3})\]")
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A passage the model saw as ``[n]``: a span ``[start, end)`` of ``article.text``.
+
+    ``text`` is what the model saw: the span itself, possibly with sentences blanked out
+    (same length, so offsets into it are offsets into the article span).
+    """
+
+    n: int
+    article: Article
+    start: int
+    end: int
+    lang: Lang
+    text: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verified citation: ``quote == article text[start:end]`` of article ``article_id``."""
+
+    n: int
+    article_id: str
+    title: str
+    url: str | None
+    date: str | None
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Cited:
+    """Answer text whose every ``[n]`` marker has a citation."""
+
+    text: str
+    citations: tuple[Citation, ...]
+
+
+def split_claims(text: str) -> list[tuple[str, list[int]]]:
+    """Split model output into sentences with the marker numbers each one carries."""
+    claims: list[tuple[str, list[int]]] = []
+    for span in sentence_spans(text):
+        sentence = text[span.start : span.end]
+        markers = [int(m) for m in _MARKER_RE.findall(sentence)]
+        bare = _MARKER_RE.sub("", sentence).strip()
+        if bare.strip(" .,;:!?-"):
+            claims.append((bare, markers))
+        elif markers and claims:
+            # A marker that ended up after the full stop belongs to the previous sentence.
+            claims[-1][1].extend(markers)
+    return claims
+
+
+def numbers(text: str) -> set[str]:
+    """Return the numbers written in ``text`` (as digits)."""
+    return {n.rstrip(".,") for n in _NUMBER_RE.findall(text)}
+
+
+def support(sentence: str, source: Source) -> float:
+    """Score how well ``source`` backs ``sentence``: 0 when a number is missing from it."""
+    if not numbers(sentence) <= numbers(source.text):
+        return 0.0
+    terms = set(analyze(sentence, source.lang))
+    if not terms:
+        return 0.0
+    passage = set(analyze(source.text, source.lang))
+    return len(terms & passage) / len(terms)
+
+
+def best_quote(source: Source, weights: Mapping[str, float]) -> tuple[int, int]:
+    """Return the article span of the passage sentence that best matches ``weights``."""
+    best, best_score = (source.start, source.end), -1.0
+    for span in sentence_spans(source.text):
+        sentence = source.text[span.start : span.end]
+        score = sum(weights.get(t, 0.0) for t in set(analyze(sentence, source.lang)))
+        if score > best_score:
+            best, best_score = (source.start + span.start, source.start + span.end), score
+    return best
+
+
+def make_citation(n: int, source: Source, span: tuple[int, int]) -> Citation:
+    """Build citation ``n`` quoting ``source.article.text[span]``."""
+    a = source.article
+    start, end = span
+    return Citation(n, a.id, a.title, a.url, a.date, a.text[start:end], start, end)
+
+
+def verify(
+    output: str, sources: Sequence[Source], query_weights: Mapping[str, float]
+) -> Cited | None:
+    """Keep only supported sentences and markers; None when no sentence is supported."""
+    by_n = {s.n: s for s in sources}
+    renumber: dict[int, int] = {}
+    citations: list[Citation] = []
+    kept: list[str] = []
+    for sentence, markers in split_claims(output):
+        valid = [m for m in dict.fromkeys(markers) if m in by_n]
+        scored = [(support(sentence, by_n[m]), m) for m in valid]
+        good = [m for score, m in scored if score >= MIN_SUPPORT]
+        if not good:
+            # Unmarked or wrongly marked: attach the best-supporting passage, if any.
+            ranked = sorted(((support(sentence, s), s.n) for s in sources), reverse=True)
+            good = [ranked[0][1]] if ranked and ranked[0][0] >= MIN_SUPPORT else []
+        if not good:
+            continue
+        marks = []
+        for m in good:
+            if m not in renumber:
+                renumber[m] = len(renumber) + 1
+                weights = dict(query_weights)
+                for t in analyze(sentence, by_n[m].lang):
+                    weights[t] = weights.get(t, 0.0) + 1.0
+                span = best_quote(by_n[m], weights)
+                citations.append(make_citation(renumber[m], by_n[m], span))
+            marks.append(f"[{renumber[m]}]")
+        body = sentence.rstrip()
+        end = body[-1] if body[-1] in ".!?" else ""
+        kept.append(f"{body.rstrip('.!?')} {''.join(marks)}{end or '.'}")
+    if not kept:
+        return None
+    return Cited(" ".join(kept), tuple(citations))
+
+
+def sentence_scores(source: Source, weights: Mapping[str, float]) -> list[tuple[float, int, int]]:
+    """Score each sentence of ``source`` by the query-term weight it contains."""
+    out = []
+    for span in sentence_spans(source.text):
+        sentence = source.text[span.start : span.end]
+        terms = set(analyze(sentence, source.lang))
+        score = sum(weights.get(t, 0.0) for t in terms)
+        out.append((score, source.start + span.start, source.start + span.end))
+    return out
+
+
+def extractive(
+    sources: Sequence[Source], weights: Mapping[str, float], *, lead: str, max_quotes: int = 2
+) -> tuple[Cited, float]:
+    """Quote the best-matching sentence(s) of the passages; return them and the best score."""
+    scored: list[tuple[float, int, Source, int, int]] = []
+    for rank, source in enumerate(sources):
+        for score, start, end in sentence_scores(source, weights):
+            # Earlier (better-ranked) passages win ties.
+            scored.append((score * (1.0 - 0.02 * rank), -rank, source, start, end))
+    scored.sort(key=lambda x: (x[0], x[1]), reverse=True)
+    if not scored or scored[0][0] <= 0:
+        return Cited("", ()), 0.0
+    best = scored[0][0]
+    chosen = [scored[0]]
+    for item in scored[1:]:
+        if len(chosen) >= max_quotes or item[0] < 0.75 * best:
+            break
+        if all(item[2].article.id != c[2].article.id or abs(item[3] - c[3]) > 0 for c in chosen):
+            chosen.append(item)
+    citations: list[Citation] = []
+    parts = []
+    seen: dict[str, int] = {}
+    for _, _, source, start, end in chosen:
+        n = seen.setdefault(f"{source.article.id}:{start}", len(seen) + 1)
+        citations.append(make_citation(n, source, (start, end)))
+        parts.append(f"“{source.article.text[start:end]}” [{n}]")
+    return Cited(f"{lead} " + " ".join(parts), tuple(citations)), best
+
+
+def is_degenerate(output: str) -> bool:
+    """Tell whether model output is empty, rambling or repeating itself."""
+    words = normalise(output).split()
+    if len(words) < 1:
+        return True
+    if len(words) >= 8 and len(set(words)) / len(words) < 0.5:
+        return True
+    trigrams = [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
+    return len(trigrams) >= 6 and len(set(trigrams)) / len(trigrams) < 0.7

@@ -1,0 +1,203 @@
+"""Build Warta's compact cross-lingual lexicon (retrieval/data/lexicon/lexicon.tsv.gz).
+
+Reads the English-Indonesian lexicons in ../shared/data/lexicon (Wordnet Bahasa x WordNet 3.0,
+FreeDict eng-ind) and the curated pairs in retrieval/data/lexicon/curated.tsv, stems both sides
+with retrieval.analysis, scores every (source key, target terms) pair, keeps the best few per
+key and writes them gzipped. The output is byte-for-byte reproducible for the same inputs.
+
+Usage: python scripts/build_lexicon.py [--source DIR] [--output FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import shutil
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retrieval.analysis import ANALYZER_VERSION, Lang, stem, stopwords, tokenize
+
+REPO = Path(__file__).resolve().parent.parent
+LEXICON_DIR = REPO / "retrieval" / "data" / "lexicon"
+DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "lexicon"
+FORMAT_VERSION = 1
+LICENCE_FILES = ("LICENSE.wordnet-bahasa", "LICENSE.princeton-wordnet-3.0", "citation.bib")
+
+# Wordnet Bahasa pairs beyond the English word's second most frequent sense are mostly noise.
+MAX_SENSE_RANK = 2
+# Longer entries are glosses, not translations a query word could match.
+MAX_TOKENS = 3
+# Translations kept per key; queries use the first few (expand_query's max_per_word).
+TOP_K = 6
+# Tuned against FreeDict as a held-out gold for the Wordnet Bahasa ranking: a pair shared by
+# more synsets is a more general translation; a target linked to very many source words is a
+# hub (makan, hidup) and is damped.
+HUB_DAMPING = 0.25
+# Evidence order: curated over FreeDict over Wordnet Bahasa (normalised to at most 1).
+CURATED_SCORE = 4.0
+FREEDICT_SCORE = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """One English-Indonesian pair from a source lexicon."""
+
+    english: str
+    indonesian: str
+    source: str  # "curated", "freedict" or "wnbahasa"
+    wn_weight: float = 0.0  # synsets shared / sense rank, Wordnet Bahasa only
+
+
+@dataclass(slots=True)
+class _Evidence:
+    curated: bool = False
+    freedict: bool = False
+    wn: float = 0.0
+
+
+@dataclass(slots=True)
+class _Table:
+    by_stem: dict[str, dict[str, _Evidence]] = field(default_factory=dict)
+    by_word: dict[str, dict[str, _Evidence]] = field(default_factory=dict)
+
+
+def _rows(path: Path) -> Iterator[list[str]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip() and not line.startswith("#"):
+                yield line.rstrip("\n").split("\t")
+
+
+def read_pairs(source: Path, curated: Path) -> list[Pair]:
+    """Read all pairs from the source lexicons and the curated list."""
+    pairs = [Pair(en, id_, "curated") for en, id_ in _rows(curated)]
+    pairs += [Pair(en, id_, "freedict") for en, id_ in _rows(source / "en_id_freedict.tsv")]
+    for en, id_, rank, synsets in _rows(source / "en_id_wnbahasa.tsv"):
+        if int(rank) <= MAX_SENSE_RANK:
+            pairs.append(Pair(en, id_, "wnbahasa", len(synsets.split(",")) / int(rank)))
+    return pairs
+
+
+def words(text: str, lang: Lang, *, keep_stopwords: bool = False) -> list[str]:
+    """Return the content tokens of ``text`` as a query would see them (no hyphen parts)."""
+    out: list[str] = []
+    skip = 0
+    for token in tokenize(text):
+        if skip:  # tokenize() follows a hyphenated token with its parts
+            skip -= 1
+            continue
+        skip = sum(1 for part in token.split("-") if part) if "-" in token else 0
+        out.append(token)
+    stop = frozenset() if keep_stopwords else stopwords(lang)
+    return [t for t in out if t not in stop and not (len(t) == 1 and t.isalpha())]
+
+
+def build_tables(pairs: Iterable[Pair]) -> dict[Lang, _Table]:
+    """Collect the evidence for every (source key, target terms) pair in both directions."""
+    tables: dict[Lang, _Table] = {"en": _Table(), "id": _Table()}
+    fan_out: dict[Lang, dict[str, set[str]]] = {"en": defaultdict(set), "id": defaultdict(set)}
+    for pair in pairs:
+        for src, tgt, src_text, tgt_text in (
+            ("en", "id", pair.english, pair.indonesian),
+            ("id", "en", pair.indonesian, pair.english),
+        ):
+            src_words = words(src_text, src)
+            if not src_words and pair.source == "curated":
+                # A curated acronym may be a stopword ("us"); queries look it up only in capitals.
+                src_words = words(src_text, src, keep_stopwords=True)
+            tgt_words = words(tgt_text, tgt)
+            if not src_words or not tgt_words or max(len(src_words), len(tgt_words)) > MAX_TOKENS:
+                continue
+            src_stem = " ".join(stem(src_words, src))
+            target = " ".join(stem(tgt_words, tgt))
+            if target in (src_stem, " ".join(src_words)):
+                continue  # the original query term already matches it
+            for key, index in ((src_stem, tables[src].by_stem), (" ".join(src_words), tables[src].by_word)):
+                ev = index.setdefault(key, {}).setdefault(target, _Evidence())
+                if pair.source == "curated":
+                    ev.curated = True
+                elif pair.source == "freedict":
+                    ev.freedict = True
+                else:
+                    ev.wn += pair.wn_weight
+            if pair.source == "wnbahasa":
+                fan_out[src][target].add(src_stem)
+    for src, table in tables.items():
+        for index in (table.by_stem, table.by_word):
+            for evidence in index.values():
+                for target, ev in evidence.items():
+                    ev.wn /= max(1, len(fan_out[src][target])) ** HUB_DAMPING
+    return tables
+
+
+def rank(evidence: dict[str, _Evidence]) -> list[tuple[str, float]]:
+    """Order the targets of one key by evidence; confidence is relative to the best (1.0)."""
+    top_wn = max(ev.wn for ev in evidence.values()) or 1.0
+    scored = [
+        (
+            target,
+            CURATED_SCORE * ev.curated + FREEDICT_SCORE * ev.freedict + ev.wn / top_wn,
+        )
+        for target, ev in evidence.items()
+    ]
+    scored.sort(key=lambda item: (-item[1], item[0]))
+    best = scored[0][1]
+    return [(target, round(score / best, 2)) for target, score in scored[:TOP_K]]
+
+
+def lexicon_lines(tables: dict[Lang, _Table]) -> list[str]:
+    """Return the sorted data lines: source language, key kind, key, translations."""
+    lines: list[str] = []
+    for src, table in tables.items():
+        stem_of = {word: " ".join(stem(word.split(), src)) for word in table.by_word}
+        ranked_stems = {key: rank(ev) for key, ev in table.by_stem.items()}
+        for key, ranked in ranked_stems.items():
+            lines.append(f"{src}\ts\t{key}\t{_encode(ranked)}")
+        for word, evidence in table.by_word.items():
+            ranked = rank(evidence)
+            # A word whose translations equal its stem's adds nothing: the stem lookup finds them.
+            if ranked != ranked_stems.get(stem_of[word]):
+                lines.append(f"{src}\tw\t{word}\t{_encode(ranked)}")
+    lines.sort()
+    return lines
+
+
+def _encode(ranked: list[tuple[str, float]]) -> str:
+    return "|".join(f"{target}={conf:g}" for target, conf in ranked)
+
+
+def write(lines: list[str], output: Path) -> None:
+    """Write the header and ``lines`` gzipped, with no timestamp so rebuilds are identical."""
+    header = (
+        f"# warta-lexicon format={FORMAT_VERSION} analyzer={ANALYZER_VERSION} "
+        "licence=CC-BY-SA-3.0 (see NOTICE.md)\n"
+    )
+    data = (header + "\n".join(lines) + "\n").encode("utf-8")
+    with output.open("wb") as raw, gzip.GzipFile("", "wb", 9, raw, mtime=0) as fh:
+        fh.write(data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the lexicon and copy the licence notices next to it."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
+    parser.add_argument("--output", type=Path, default=LEXICON_DIR / "lexicon.tsv.gz")
+    args = parser.parse_args(argv)
+    if not (args.source / "en_id_wnbahasa.tsv").is_file():
+        print(f"error: no en_id_wnbahasa.tsv in --source {args.source}", file=sys.stderr)
+        return 2
+    pairs = read_pairs(args.source, LEXICON_DIR / "curated.tsv")
+    lines = lexicon_lines(build_tables(pairs))
+    write(lines, args.output)
+    for name in LICENCE_FILES:
+        shutil.copyfile(args.source / name, args.output.parent / name)
+    print(f"{len(pairs)} pairs -> {len(lines)} keys in {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
