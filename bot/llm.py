@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import ctypes
+import logging
 import re
 import threading
 import time
-from collections import deque
+from collections import abc, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,8 @@ TokenCallback = Callable[[str], None]
 _CHAT_TEMPLATE_KEY = "tokenizer.chat_template"
 _N_BATCH = 512
 _FAKE_TOKEN = re.compile(r"\s*\S+|\s+")
+_GGML_LOG_LEVEL_ERROR = 4  # enum ggml_log_level in ggml.h
+_llama_logger = logging.getLogger("bot.llm.llama_cpp")
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,44 @@ def _collect(
     return Generation("".join(parts), prompt_tokens, count, first_token_ms, total_ms, finish_reason)
 
 
+class _LlamaLog:
+    """Route llama.cpp's log lines to Python logging at DEBUG, keeping the error lines."""
+
+    def __init__(self) -> None:
+        self.errors: deque[str] = deque(maxlen=32)
+        self._callback: Any = None
+
+    def install(self) -> None:
+        """Replace llama-cpp-python's handler, whose stale level table prints warnings."""
+        import llama_cpp
+
+        if self._callback is not None:
+            return
+
+        @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
+        def callback(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+            message = text.decode("utf-8", errors="replace").strip()
+            if message:
+                if level == _GGML_LOG_LEVEL_ERROR:
+                    self.errors.append(message)
+                _llama_logger.debug("%s", message)
+
+        # llama.cpp keeps only a pointer: the callback object must stay alive.
+        self._callback = callback
+        llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
+
+    def load_failure(self) -> str:
+        """Return llama.cpp's reason for the last failed load, as a parenthesised clause."""
+        if not self.errors:
+            return ""
+        reason = self.errors[0].split(": ", 1)[-1].removeprefix("error loading model: ")
+        return f" ({reason})"
+
+
+# The log handler is process-wide in llama.cpp, so its router is too.
+_LLAMA_LOG = _LlamaLog()
+
+
 def _check_max_tokens(max_tokens: int) -> None:
     if max_tokens < 1:
         raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
@@ -210,6 +252,8 @@ class LlamaGenerator:
         check_gguf(path)
         import llama_cpp
 
+        _LLAMA_LOG.install()
+        _LLAMA_LOG.errors.clear()
         try:
             llama = llama_cpp.Llama(
                 model_path=str(path),
@@ -227,8 +271,9 @@ class LlamaGenerator:
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(
-                f"llama.cpp could not load model file {path}; use a GGUF model whose "
-                f"architecture llama-cpp-python {llama_cpp.__version__} supports."
+                f"llama.cpp could not load model file {path}{_LLAMA_LOG.load_failure()}; "
+                f"use a GGUF model whose architecture llama-cpp-python "
+                f"{llama_cpp.__version__} supports."
             ) from exc
         has_template = bool(llama.metadata.get(_CHAT_TEMPLATE_KEY))
         if chat_format == "chat" and not has_template:
@@ -307,7 +352,7 @@ class LlamaGenerator:
         # Chat templates write the BOS token themselves.
         return list(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
-    def _pieces(self, tokens: list[int]) -> Iterator[str | None]:
+    def _pieces(self, tokens: list[int]) -> abc.Generator[str | None, None, None]:
         """Yield the text of each generated token, None for an end token."""
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         # Llama.generate reuses the KV cache for the longest common prefix with the last call.
@@ -359,7 +404,7 @@ def _chat_formatter(llama: Llama) -> tuple[Any, bool]:
             f"The chat template of model {llama.model_path} does not parse ({exc}); "
             'set WARTA_MODEL_CHAT_FORMAT to "completion".'
         ) from exc
-    probes: list[tuple[list[dict[str, str]], bool]] = [
+    probes: list[tuple[list[Any], bool]] = [
         ([{"role": "system", "content": "s"}, {"role": "user", "content": "u"}], True),
         ([{"role": "user", "content": "u"}], False),  # templates that reject a system role
     ]

@@ -244,7 +244,7 @@ def check_gguf(path: Path) -> None:
 
 def default_model_path(data_dir: Path) -> Path:
     """Return where the embedded default model is assembled under data_dir."""
-    return data_dir / MODELS_DIR / embedded.MODEL_NAME
+    return data_dir / MODELS_DIR / str(embedded.MODEL_NAME)
 
 
 def ensure_model(model_path: Path | None, *, data_dir: Path) -> Path:
@@ -263,7 +263,7 @@ def ensure_model(model_path: Path | None, *, data_dir: Path) -> Path:
 def _expected_default_size() -> int | None:
     """Return the byte size of the embedded model, or None if its chunks are missing."""
     try:
-        return sum(chunk.stat().st_size for chunk in embedded.chunk_paths())
+        return sum(Path(chunk).stat().st_size for chunk in embedded.chunk_paths())
     except (ImportError, OSError):
         return None
 

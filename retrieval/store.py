@@ -72,13 +72,19 @@ class CorpusIndex:
         """Tell whether a reload is running in this process."""
         return self._reload_lock.locked()
 
+    def load(self) -> bool:
+        """Load the persisted index without building; tell whether there was a usable one."""
+        snap = self._load_persisted()
+        if snap is not None:
+            self._snapshot = snap
+        return snap is not None
+
     def open(self, *, sync: bool = True) -> ReloadReport | None:
         """Load the persisted index (rebuild it when missing/corrupt/old); sync with the corpus."""
-        snap = self._load_persisted()
-        if snap is None:
+        if not self.load():
             return self.reload()
-        self._snapshot = snap
-        return self.reload() if sync and self._stale(snap) else None
+        assert self._snapshot is not None
+        return self.reload() if sync and self._stale(self._snapshot) else None
 
     def _load_persisted(self) -> Snapshot | None:
         try:

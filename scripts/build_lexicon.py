@@ -1,17 +1,17 @@
-"""Build Warta's compact cross-lingual lexicon (retrieval/data/lexicon/lexicon.tsv.gz).
+"""Build Warta's compact cross-lingual lexicon (retrieval/data/lexicon/{en-id,id-en}.tsv).
 
 Reads the English-Indonesian lexicons in ../shared/data/lexicon (Wordnet Bahasa x WordNet 3.0,
 FreeDict eng-ind) and the curated pairs in retrieval/data/lexicon/curated.tsv, stems both sides
 with retrieval.analysis, scores every (source key, target terms) pair, keeps the best few per
-key and writes them gzipped. The output is byte-for-byte reproducible for the same inputs.
+key and writes one file per direction. The output is byte-for-byte reproducible.
 
-Usage: python scripts/build_lexicon.py [--source DIR] [--output FILE]
+Usage: python scripts/build_lexicon.py [--source DIR] [--output DIR]
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
+import re
 import shutil
 import sys
 from collections import defaultdict
@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 LEXICON_DIR = REPO / "retrieval" / "data" / "lexicon"
 DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "lexicon"
 FORMAT_VERSION = 1
+_NUMBER_RE = re.compile(r"^[\d.,]+$")
 LICENCE_FILES = ("LICENSE.wordnet-bahasa", "LICENSE.princeton-wordnet-3.0", "citation.bib")
 
 # Wordnet Bahasa pairs beyond the English word's second most frequent sense are mostly noise.
@@ -32,7 +33,7 @@ MAX_SENSE_RANK = 2
 # Longer entries are glosses, not translations a query word could match.
 MAX_TOKENS = 3
 # Translations kept per key; queries use the first few (expand_query's max_per_word).
-TOP_K = 6
+TOP_K = 5
 # Tuned against FreeDict as a held-out gold for the Wordnet Bahasa ranking: a pair shared by
 # more synsets is a more general translation; a target linked to very many source words is a
 # hub (makan, hidup) and is damped.
@@ -110,6 +111,8 @@ def build_tables(pairs: Iterable[Pair]) -> dict[Lang, _Table]:
                 # A curated acronym may be a stopword ("us"); queries look it up only in capitals.
                 src_words = words(src_text, src, keep_stopwords=True)
             tgt_words = words(tgt_text, tgt)
+            if any(_NUMBER_RE.match(w) for w in src_words):
+                continue  # numbers pass through a query untranslated
             if not src_words or not tgt_words or max(len(src_words), len(tgt_words)) > MAX_TOKENS:
                 continue
             src_stem = " ".join(stem(src_words, src))
@@ -149,19 +152,18 @@ def rank(evidence: dict[str, _Evidence]) -> list[tuple[str, float]]:
     return [(target, round(score / best, 2)) for target, score in scored[:TOP_K]]
 
 
-def lexicon_lines(tables: dict[Lang, _Table]) -> list[str]:
-    """Return the sorted data lines: source language, key kind, key, translations."""
-    lines: list[str] = []
-    for src, table in tables.items():
-        stem_of = {word: " ".join(stem(word.split(), src)) for word in table.by_word}
-        ranked_stems = {key: rank(ev) for key, ev in table.by_stem.items()}
-        for key, ranked in ranked_stems.items():
-            lines.append(f"{src}\ts\t{key}\t{_encode(ranked)}")
-        for word, evidence in table.by_word.items():
-            ranked = rank(evidence)
-            # A word whose translations equal its stem's adds nothing: the stem lookup finds them.
-            if ranked != ranked_stems.get(stem_of[word]):
-                lines.append(f"{src}\tw\t{word}\t{_encode(ranked)}")
+def lexicon_lines(table: _Table, src: Lang) -> list[str]:
+    """Return the sorted lines ``key<TAB>translations`` of one direction.
+
+    A stem key is bare; a surface-word key starts with ``=`` and is written only when its
+    translations differ from those of its stem (else the stem lookup finds the same).
+    """
+    ranked_stems = {key: rank(ev) for key, ev in table.by_stem.items()}
+    lines = [f"{key}\t{_encode(ranked)}" for key, ranked in ranked_stems.items()]
+    for word, evidence in table.by_word.items():
+        ranked = rank(evidence)
+        if ranked != ranked_stems.get(" ".join(stem(word.split(), src))):
+            lines.append(f"={word}\t{_encode(ranked)}")
     lines.sort()
     return lines
 
@@ -171,31 +173,32 @@ def _encode(ranked: list[tuple[str, float]]) -> str:
 
 
 def write(lines: list[str], output: Path) -> None:
-    """Write the header and ``lines`` gzipped, with no timestamp so rebuilds are identical."""
+    """Write the header and ``lines`` (plain text: git and wheels compress it anyway)."""
     header = (
-        f"# warta-lexicon format={FORMAT_VERSION} analyzer={ANALYZER_VERSION} "
-        "licence=CC-BY-SA-3.0 (see NOTICE.md)\n"
+        f"# warta-lexicon format={FORMAT_VERSION} analyzer={ANALYZER_VERSION}"
+        " licence=CC-BY-SA-3.0 (see NOTICE.md)\n"
     )
-    data = (header + "\n".join(lines) + "\n").encode("utf-8")
-    with output.open("wb") as raw, gzip.GzipFile("", "wb", 9, raw, mtime=0) as fh:
-        fh.write(data)
+    output.write_text(header + "\n".join(lines) + "\n", encoding="utf-8", newline="\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Build the lexicon and copy the licence notices next to it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
-    parser.add_argument("--output", type=Path, default=LEXICON_DIR / "lexicon.tsv.gz")
+    parser.add_argument("--output", type=Path, default=LEXICON_DIR, help="output directory")
     args = parser.parse_args(argv)
     if not (args.source / "en_id_wnbahasa.tsv").is_file():
         print(f"error: no en_id_wnbahasa.tsv in --source {args.source}", file=sys.stderr)
         return 2
     pairs = read_pairs(args.source, LEXICON_DIR / "curated.tsv")
-    lines = lexicon_lines(build_tables(pairs))
-    write(lines, args.output)
+    tables = build_tables(pairs)
+    args.output.mkdir(parents=True, exist_ok=True)
+    for src, tgt in (("en", "id"), ("id", "en")):
+        lines = lexicon_lines(tables[src], src)
+        write(lines, args.output / f"{src}-{tgt}.tsv")
+        print(f"{src}-{tgt}.tsv: {len(lines)} keys")
     for name in LICENCE_FILES:
-        shutil.copyfile(args.source / name, args.output.parent / name)
-    print(f"{len(pairs)} pairs -> {len(lines)} keys in {args.output}")
+        shutil.copyfile(args.source / name, args.output / name)
     return 0
 
 

@@ -31,11 +31,13 @@ def gguf_string(text: str) -> bytes:
     return struct.pack("<Q", len(data)) + data
 
 
-def tiny_gguf(*, version: int = 3, value_type: int = 8, elements: int = 8) -> bytes:
+def tiny_gguf(
+    *, version: int = 3, value_type: int = 8, elements: int = 8, architecture: str = "llama"
+) -> bytes:
     """Return a small, complete GGUF file: one metadata string and one F32 tensor."""
     out = b"GGUF" + struct.pack("<IQQ", version, 1, 1)
     out += gguf_string("general.architecture") + struct.pack("<I", value_type)
-    out += gguf_string("llama")
+    out += gguf_string(architecture)
     out += gguf_string("w") + struct.pack("<IQIQ", 1, elements, 0, 0)
     out += b"\0" * (-len(out) % 32)  # tensor data starts at the default 32-byte alignment
     return out + struct.pack(f"<{elements}f", *range(elements))
@@ -324,10 +326,24 @@ def test_load_wraps_llama_cpp_failures(tmp_path: Path, capfd: pytest.CaptureFixt
         LlamaGenerator.load(path, n_ctx=256, n_threads=1, seed=0, temperature=0.0)
 
     assert str(excinfo.value) == (
-        f"llama.cpp could not load model file {path}; use a GGUF model whose architecture "
+        f"llama.cpp could not load model file {path} (error loading model hyperparameters: "
+        "key not found in model: llama.context_length); use a GGUF model whose architecture "
         "llama-cpp-python 0.3.36 supports."
     )
     assert capfd.readouterr().err == ""
+
+
+def test_load_names_an_unknown_architecture(tmp_path: Path) -> None:
+    path = tmp_path / "alien.gguf"
+    path.write_bytes(tiny_gguf(architecture="zzzz"))
+
+    with pytest.raises(ModelError) as excinfo:
+        LlamaGenerator.load(path, n_ctx=256, n_threads=1, seed=0, temperature=0.0)
+
+    assert str(excinfo.value) == (
+        f"llama.cpp could not load model file {path} (unknown model architecture: 'zzzz'); "
+        "use a GGUF model whose architecture llama-cpp-python 0.3.36 supports."
+    )
 
 
 def test_load_rejects_a_truncated_model_before_llama_cpp(tmp_path: Path) -> None:
@@ -423,6 +439,19 @@ def test_real_model_serialises_concurrent_calls(llama: LlamaGenerator) -> None:
 
     assert errors == []
     assert results == [expected, expected]
+
+
+@pytest.mark.slow
+def test_real_model_loads_and_generates_silently(
+    default_model: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    generator = LlamaGenerator.load(default_model, n_ctx=256, n_threads=1, seed=0, temperature=0.0)
+    try:
+        generator.generate(prompt(CAPITAL, stop=("\n",)), max_tokens=4)
+    finally:
+        generator.close()
+
+    assert capfd.readouterr() == ("", "")
 
 
 @pytest.mark.slow

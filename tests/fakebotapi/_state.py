@@ -6,7 +6,9 @@ import asyncio
 import copy
 import itertools
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from tests.fakebotapi._types import (
     JSON,
@@ -45,9 +47,13 @@ class Signal:
         self._event.set()
         self._event = asyncio.Event()
 
-    async def wait(self) -> None:
-        """Wait for the next notification."""
-        await self._event.wait()
+    def wait(self) -> Coroutine[Any, Any, Literal[True]]:
+        """Return an awaitable of the next notification.
+
+        The event is picked now, not when the awaitable first runs: ``asyncio.wait_for`` starts
+        it in a new task one loop turn later, and a notification in between would be missed.
+        """
+        return self._event.wait()
 
 
 @dataclass

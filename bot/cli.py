@@ -1,0 +1,268 @@
+"""The ``warta`` command line: index, search, ask, eval, serve, config, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot import i18n
+from bot.answer import Answer
+from bot.errors import SettingsError
+from bot.settings import Settings, load_settings, render_config, setting_sources
+from retrieval.errors import WartaError
+from retrieval.search import search
+
+log = logging.getLogger("warta")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="warta", description="Answer questions about the news, with cited sources."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def corpus_opt(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--corpus",
+            action="append",
+            type=Path,
+            metavar="DIR",
+            help="corpus directory (repeat for several; default: WARTA_CORPUS_DIR or seeds/)",
+        )
+
+    p = sub.add_parser("index", help="scan the corpus and update the persisted index")
+    corpus_opt(p)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p = sub.add_parser("search", help="print the passages that best match a query")
+    p.add_argument("query")
+    corpus_opt(p)
+    p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p = sub.add_parser("ask", help="answer a question with cited sources")
+    p.add_argument("question")
+    corpus_opt(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p = sub.add_parser("eval", help="measure retrieval and answer quality on a QA set")
+    p.add_argument("questions", type=Path, help="JSONL: id, lang, question, answers, gold_ids")
+    corpus_opt(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--retrieval-only", action="store_true", help="skip answering (no model)")
+    p.add_argument("--limit", type=int, default=0, help="evaluate only the first N questions")
+    p.add_argument(
+        "--no-crosslingual", action="store_true", help="disable cross-lingual query expansion"
+    )
+    sub.add_parser("serve", help="run the Telegram bot")
+    sub.add_parser("config", help="print the effective settings and where each comes from")
+    p = sub.add_parser("doctor", help="check settings, corpus, index, model, disk and memory")
+    p.add_argument("--quick", action="store_true", help="skip loading the model")
+    return parser
+
+
+def _progress(stream: TextIO, label: str) -> object:
+    """Return a progress callback drawing a bar on a terminal, or None when not a TTY."""
+    if not stream.isatty():
+        return None
+
+    def draw(done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / max(total, 1))
+        stream.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+
+    return draw
+
+
+def _cmd_index(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.runtime import build_index
+
+    index = build_index(settings, corpus=args.corpus)
+    index.load()
+    report = index.reload(progress=_progress(sys.stderr, "indexing"))  # type: ignore[arg-type]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "added": report.added,
+                    "updated": report.updated,
+                    "removed": report.removed,
+                    "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+                    "articles": report.articles,
+                    "chunks": report.chunks,
+                    "seconds": report.seconds,
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        print("\n".join(report.lines()))
+    return 0
+
+
+def _cmd_search(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.runtime import build_index
+
+    if args.k < 1:
+        raise WartaError(f"-k must be at least 1, got {args.k}")
+    snap = build_index(settings, corpus=args.corpus).snapshot
+    hits = search(snap, args.query, k=args.k, crosslingual=settings.crosslingual)
+    if args.json:
+        results = [
+            {
+                "rank": h.rank,
+                "score": h.score,
+                "article_id": h.article.id,
+                "title": h.article.title,
+                "url": h.article.url,
+                "date": h.article.date,
+                "chunk_id": h.chunk.chunk_id,
+                "start": h.chunk.start,
+                "end": h.chunk.end,
+                "text": h.chunk.text,
+            }
+            for h in hits
+        ]
+        print(json.dumps({"query": args.query, "results": results}, ensure_ascii=False))
+        return 0
+    if not hits:
+        print("no matching passages")
+    for h in hits:
+        title = h.article.title or h.article.id
+        print(f"{h.rank}. [{h.score:.2f}] {title} ({h.chunk.chunk_id})")
+        print(f"   {h.chunk.text}")
+    return 0
+
+
+def render_answer(answer: Answer) -> str:
+    """Render an answer for a terminal: the text, then numbered sources with quotes."""
+    lines = [answer.text]
+    if answer.citations:
+        lines += ["", f"{i18n.text('sources', answer.language)}:"]
+        for c in answer.citations:
+            meta = " · ".join(
+                x for x in (c.title or i18n.text("untitled", answer.language), c.date, c.url) if x
+            )
+            lines.append(f"[{c.n}] {meta}")
+            lines.append(f"    “{c.quote}”")
+    return "\n".join(lines)
+
+
+def _answerer(settings: Settings, corpus: list[Path] | None) -> object:
+    from bot.runtime import build_answerer, build_index, load_generator
+
+    index = build_index(settings, corpus=corpus)
+    index.snapshot  # noqa: B018 - load the index before the model, to fail fast on it
+    return build_answerer(settings, index, load_generator(settings))
+
+
+def _cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.answer import Answerer
+
+    answerer = _answerer(settings, args.corpus)
+    assert isinstance(answerer, Answerer)
+    if not args.question.strip():
+        raise WartaError("the question is empty")
+    answer = answerer.answer(args.question)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        print(render_answer(answer))
+    return 0
+
+
+def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.answer import Answerer
+    from bot.evaluation import evaluate, read_questions, render
+    from bot.runtime import build_index
+
+    questions = read_questions(args.questions)
+    if args.limit:
+        questions = questions[: args.limit]
+    if args.no_crosslingual:
+        settings = settings.model_copy(update={"crosslingual": False})
+    if args.retrieval_only:
+        snap = build_index(settings, corpus=args.corpus).snapshot
+        answerer = None
+    else:
+        made = _answerer(settings, args.corpus)
+        assert isinstance(made, Answerer)
+        answerer = made
+        snap = made.index.snapshot
+    report = evaluate(
+        questions,
+        snap,
+        answerer=answerer,
+        crosslingual=settings.crosslingual,
+        progress=_progress(sys.stderr, "answering"),  # type: ignore[arg-type]
+    )
+    print(json.dumps(report, ensure_ascii=False) if args.json else render(report))
+    return 0
+
+
+def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.telegram.app import serve
+
+    serve(settings)
+    return 0
+
+
+def _cmd_config(settings: Settings, args: argparse.Namespace) -> int:
+    print(render_config(settings, setting_sources(_overrides(args))))
+    return 0
+
+
+def _cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.doctor import run_checks
+
+    return run_checks(settings, quick=args.quick, out=sys.stdout)
+
+
+_COMMANDS = {
+    "index": _cmd_index,
+    "search": _cmd_search,
+    "ask": _cmd_ask,
+    "eval": _cmd_eval,
+    "serve": _cmd_serve,
+    "config": _cmd_config,
+    "doctor": _cmd_doctor,
+}
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, object]:
+    """Map CLI options onto settings (the highest-priority source)."""
+    corpus = getattr(args, "corpus", None)
+    return {"corpus_dir": corpus} if corpus else {}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``warta`` command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(_overrides(args))
+    except SettingsError as exc:
+        for line in exc.lines:
+            print(f"warta: {line}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level if args.command == "serve" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("retrieval").setLevel(logging.INFO)
+    try:
+        return _COMMANDS[args.command](settings, args)
+    except WartaError as exc:
+        print(f"warta: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

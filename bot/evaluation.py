@@ -1,0 +1,173 @@
+"""``warta eval``: retrieval and answer quality on a JSONL question set."""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.answer import Answer, Answerer
+from retrieval.analysis import Lang, detect_language, normalise
+from retrieval.errors import CorpusError
+from retrieval.search import search
+from retrieval.snapshot import Snapshot
+
+_MARKER_RE = re.compile(r"\[(\d+)\]")
+_QUOTED_RE = re.compile(r"“[^”]*”|\"[^\"]*\"")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One evaluation question; empty ``answers`` marks one the corpus cannot answer."""
+
+    id: str
+    lang: Lang
+    question: str
+    answers: tuple[str, ...]
+    gold_ids: tuple[str, ...]
+
+
+def read_questions(path: Path) -> list[Question]:
+    """Read questions from JSONL; a malformed line is an error naming the line."""
+    out = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise CorpusError(f"cannot read questions file {path}: {exc.strerror}") from None
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            out.append(
+                Question(
+                    str(d["id"]),
+                    "en" if d.get("lang") == "en" else "id",
+                    str(d["question"]),
+                    tuple(d.get("answers") or ()),
+                    tuple(d.get("gold_ids") or ()),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CorpusError(f"{path}:{n}: not a valid question line ({exc})") from None
+    return out
+
+
+def gold_rank(snap: Snapshot, q: Question, *, crosslingual: bool, depth: int = 10) -> int | None:
+    """Return the 0-based rank of the first gold article among distinct retrieved articles."""
+    articles: list[str] = []
+    for hit in search(snap, q.question, k=depth * 5, crosslingual=crosslingual):
+        if hit.article.id not in articles:
+            articles.append(hit.article.id)
+    gold = set(q.gold_ids)
+    return next((i for i, a in enumerate(articles[:depth]) if a in gold), None)
+
+
+def retrieval_metrics(ranks: Sequence[int | None]) -> dict[str, float]:
+    """Compute Recall@1/5/10 and MRR@10 from gold ranks."""
+    n = len(ranks) or 1
+    return {
+        "recall@1": sum(r is not None and r < 1 for r in ranks) / n,
+        "recall@5": sum(r is not None and r < 5 for r in ranks) / n,
+        "recall@10": sum(r is not None and r < 10 for r in ranks) / n,
+        "mrr@10": sum(1 / (r + 1) for r in ranks if r is not None and r < 10) / n,
+    }
+
+
+def answer_hit(answer: Answer, gold: Sequence[str]) -> bool:
+    """Tell whether a gold answer string appears in the answer or its cited quotes."""
+    haystack = normalise(" ".join([answer.text, *(c.quote for c in answer.citations)]))
+    return any(normalise(g) in haystack for g in gold if g.strip())
+
+
+def citations_valid(answer: Answer, snap: Snapshot) -> bool:
+    """Check every quote is its article's exact span and every [n] has a citation."""
+    numbers = {c.n for c in answer.citations}
+    if any(int(m) not in numbers for m in _MARKER_RE.findall(answer.text)):
+        return False
+    for c in answer.citations:
+        article = snap.article(c.article_id)
+        if article is None or article.text[c.start : c.end] != c.quote or not c.quote:
+            return False
+    return True
+
+
+def language_matches(answer: Answer, lang: Lang) -> bool:
+    """Tell whether the answer's own words (quotes and markers removed) are in ``lang``."""
+    own = _MARKER_RE.sub(" ", _QUOTED_RE.sub(" ", answer.text))
+    other: Lang = "en" if lang == "id" else "id"
+    return detect_language(own, default=other) == lang
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def evaluate(
+    questions: Sequence[Question],
+    snap: Snapshot,
+    *,
+    answerer: Answerer | None,
+    crosslingual: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, object]:
+    """Run retrieval (and, with an answerer, answer) metrics over ``questions``."""
+    answerable = [q for q in questions if q.answers and q.gold_ids]
+    ranks = [gold_rank(snap, q, crosslingual=crosslingual) for q in answerable]
+    report: dict[str, object] = {
+        "questions": len(questions),
+        "answerable": len(answerable),
+        "retrieval": retrieval_metrics(ranks),
+    }
+    if answerer is None:
+        return report
+    hits = valid = lang_ok = abstained_unanswerable = abstained_answerable = 0
+    modes: dict[str, int] = {}
+    latencies: list[float] = []
+    for i, q in enumerate(questions, start=1):
+        answer = answerer.answer(q.question)
+        latencies.append(answer.timings_ms["total"])
+        modes[answer.mode] = modes.get(answer.mode, 0) + 1
+        valid += citations_valid(answer, snap)
+        lang_ok += language_matches(answer, q.lang)
+        if q.answers:
+            hits += answer_hit(answer, q.answers)
+            abstained_answerable += answer.abstained
+        else:
+            abstained_unanswerable += answer.abstained
+        if progress is not None:
+            progress(i, len(questions))
+    n = len(questions) or 1
+    unanswerable = len(questions) - len([q for q in questions if q.answers])
+    report["answers"] = {
+        "answer_hit_rate": hits / (len([q for q in questions if q.answers]) or 1),
+        "citation_validity": valid / n,
+        "abstention_unanswerable": abstained_unanswerable / unanswerable if unanswerable else None,
+        "abstention_answerable": abstained_answerable / (n - unanswerable or 1),
+        "language_match": lang_ok / n,
+        "latency_ms_p50": _percentile(latencies, 50),
+        "latency_ms_p95": _percentile(latencies, 95),
+        "modes": modes,
+    }
+    return report
+
+
+def render(report: dict[str, object]) -> str:
+    """Render an eval report as aligned text lines."""
+    lines = [f"questions: {report['questions']} (answerable: {report['answerable']})"]
+    for section in ("retrieval", "answers"):
+        values = report.get(section)
+        if not isinstance(values, dict):
+            continue
+        lines.append(f"{section}:")
+        for key, value in values.items():
+            shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+            lines.append(f"  {key:<26} {shown}")
+    return "\n".join(lines)
