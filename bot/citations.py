@@ -6,12 +6,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from retrieval.analysis import Lang, analyze, normalise
+from retrieval.analysis import Lang, analyze, detect_language, normalise
 from retrieval.chunking import sentence_spans
 from retrieval.documents import Article
 
 MIN_SUPPORT = 0.6  # share of a sentence's content terms that must occur in its passage
-_MARKER_RE = re.compile(r"\s*\[(\d{1,3})\]")
+_MARKER_RE = re.compile(r"\s*\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+# Markers written after a sentence's end mark ("A. [1] B.", "A.[1] B.") belong to it.
+_MARKERS_AFTER_STOP_RE = re.compile(r"([.!?])((?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])+)")
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -56,9 +58,10 @@ class Cited:
 def split_claims(text: str) -> list[tuple[str, list[int]]]:
     """Split model output into sentences with the marker numbers each one carries."""
     claims: list[tuple[str, list[int]]] = []
+    text = _MARKERS_AFTER_STOP_RE.sub(r"\2\1", text)
     for span in sentence_spans(text):
         sentence = text[span.start : span.end]
-        markers = [int(m) for m in _MARKER_RE.findall(sentence)]
+        markers = [int(m) for group in _MARKER_RE.findall(sentence) for m in group.split(",")]
         bare = _MARKER_RE.sub("", sentence).strip()
         if bare.strip(" .,;:!?-"):
             claims.append((bare, markers))
@@ -110,23 +113,32 @@ def verify(
     renumber: dict[int, int] = {}
     citations: list[Citation] = []
     kept: list[str] = []
+    question = set(query_weights)
     for sentence, markers in split_claims(output):
+        # A question, or a sentence that only repeats the question's words, answers nothing.
+        if sentence.endswith("?") or set(analyze(sentence, detect_language(sentence))) <= question:
+            continue
         valid = [m for m in dict.fromkeys(markers) if m in by_n]
         scored = [(support(sentence, by_n[m]), m) for m in valid]
         good = [m for score, m in scored if score >= MIN_SUPPORT]
         if not good:
             # Unmarked or wrongly marked: attach the best-supporting passage, if any.
-            ranked = sorted(((support(sentence, s), s.n) for s in sources), reverse=True)
-            good = [ranked[0][1]] if ranked and ranked[0][0] >= MIN_SUPPORT else []
+            # max() keeps the first of equals: the better-ranked passage wins a tie.
+            score, best = max(
+                ((support(sentence, s), s.n) for s in sources), key=lambda x: x[0], default=(0.0, 0)
+            )
+            good = [best] if score >= MIN_SUPPORT else []
         if not good:
             continue
         marks = []
         for m in good:
             if m not in renumber:
                 renumber[m] = len(renumber) + 1
+                # The quote must back the claim: one claim word outweighs all question words.
                 weights = dict(query_weights)
+                claim_weight = sum(query_weights.values()) + 1.0
                 for t in analyze(sentence, by_n[m].lang):
-                    weights[t] = weights.get(t, 0.0) + 1.0
+                    weights[t] = weights.get(t, 0.0) + claim_weight
                 span = best_quote(by_n[m], weights)
                 citations.append(make_citation(renumber[m], by_n[m], span))
             marks.append(f"[{renumber[m]}]")

@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="run the Telegram bot")
     sub.add_parser("config", help="print the effective settings and where each comes from")
     p = sub.add_parser("doctor", help="check settings, corpus, index, model, disk and memory")
+    corpus_opt(p)
     p.add_argument("--quick", action="store_true", help="skip loading the model")
     return parser
 

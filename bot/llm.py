@@ -221,6 +221,7 @@ class LlamaGenerator:
         self._is_eog = llama_cpp.llama_vocab_is_eog
         # A llama.cpp context is not reentrant: one generation at a time.
         self._lock = threading.Lock()
+        self._closed = False
         self._formatter: Any = None
         self._system_role = True
         if chat:
@@ -304,6 +305,7 @@ class LlamaGenerator:
     def count_tokens(self, text: str) -> int:
         """Return how many tokens text takes in the model's vocabulary."""
         # Tokenising only reads the vocabulary, so it needs no lock.
+        self._check_open()
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def generate(
@@ -312,13 +314,14 @@ class LlamaGenerator:
         """Generate a completion for prompt, streaming text pieces to on_token."""
         _check_max_tokens(max_tokens)
         with self._lock:
+            self._check_open()
             started = time.perf_counter()
             tokens = self._prompt_tokens(prompt)
             room = self.n_ctx - len(tokens)
             if room < 1:
                 raise ModelError(
                     f"The prompt takes {len(tokens)} tokens but the model context holds "
-                    f"{self.n_ctx}; raise the context size or send fewer passages."
+                    f"{self.n_ctx}; raise WARTA_MODEL_CTX or send fewer passages."
                 )
             # The same seed for every call makes sampled answers repeatable.
             self._llama.set_seed(self._seed)
@@ -333,9 +336,16 @@ class LlamaGenerator:
                 )
 
     def close(self) -> None:
-        """Free the model and its context."""
+        """Free the model and its context; call it once no other call is running."""
         with self._lock:
-            self._llama.close()
+            if not self._closed:
+                self._closed = True
+                self._llama.close()
+
+    def _check_open(self) -> None:
+        # Using a freed llama.cpp model would crash the process, not raise.
+        if self._closed:
+            raise ModelError(f"The model {self.name} was closed; load it again to use it.")
 
     def _prompt_tokens(self, prompt: Prompt) -> list[int]:
         if not self.chat:
@@ -348,7 +358,13 @@ class LlamaGenerator:
             ]
         else:
             messages = [{"role": "user", "content": f"{prompt.system}\n\n{prompt.user}"}]
-        text = self._formatter(messages=messages).prompt
+        try:
+            text = self._formatter(messages=messages).prompt
+        except Exception as exc:  # the template may raise anything jinja2 can
+            raise ModelError(
+                f"The chat template of model {self.name} failed on this prompt ({exc}); "
+                'set WARTA_MODEL_CHAT_FORMAT to "completion".'
+            ) from exc
         # Chat templates write the BOS token themselves.
         return list(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 

@@ -76,7 +76,7 @@ _EXPECTED: dict[str, str] = {
     "max_file_bytes": "an integer >= 1",
     "top_k": "an integer from 1 to 10",
     "prompt_token_budget": "an integer >= 1",
-    "abstain_score": "a number >= 0",
+    "abstain_score": "a number from 0 to 1",
     "crosslingual": "true or false",
     "max_concurrent_answers": "an integer >= 1",
     "user_questions_per_minute": "an integer >= 1",
@@ -201,9 +201,9 @@ class Settings(BaseSettings):
     telegram_base_file_url: Annotated[str, AfterValidator(_http_url)] = (
         "https://api.telegram.org/file/bot"
     )
-    admin_ids: Annotated[
-        list[Annotated[int, Field(gt=0)]], NoDecode, BeforeValidator(_id_list)
-    ] = Field(default_factory=list)
+    admin_ids: Annotated[list[Annotated[int, Field(gt=0)]], NoDecode, BeforeValidator(_id_list)] = (
+        Field(default_factory=list)
+    )
     allowed_ids: Annotated[list[int], NoDecode, BeforeValidator(_id_list)] = Field(
         default_factory=list
     )
@@ -215,28 +215,28 @@ class Settings(BaseSettings):
     ] = Field(default_factory=lambda: [Path("seeds")])
     data_dir: Annotated[Path, AfterValidator(_writable_dir)] = Path("data")
     model_path: Annotated[Path | None, _Blank, AfterValidator(_gguf_file)] = None
-    model_ctx: int = Field(2048, ge=512)
-    model_threads: int = Field(2, ge=1)
-    model_max_tokens: int = Field(160, ge=1)
-    model_temperature: float = Field(0.0, ge=0.0, le=2.0)
+    model_ctx: int = Field(default=2048, ge=512)
+    model_threads: int = Field(default=2, ge=1)
+    model_max_tokens: int = Field(default=160, ge=1)
+    model_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     model_seed: int = 0
     model_chat_format: Literal["auto", "completion", "chat"] = "auto"
     mode: Literal["polling", "webhook"] = "polling"
     webhook_url: Annotated[str | None, _Blank] = None
     webhook_secret: Annotated[SecretStr | None, _Blank, AfterValidator(_webhook_secret)] = None
     webhook_listen: str = "0.0.0.0"
-    webhook_port: int = Field(8443, ge=1, le=65535)
-    chunk_chars: int = Field(600, ge=100)
-    chunk_overlap_chars: int = Field(120, ge=0)
-    max_file_bytes: int = Field(10_000_000, ge=1)
-    top_k: int = Field(4, ge=1, le=10)
-    prompt_token_budget: int = Field(900, ge=1)
-    abstain_score: float = Field(0.0, ge=0.0)
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    chunk_chars: int = Field(default=600, ge=100)
+    chunk_overlap_chars: int = Field(default=120, ge=0)
+    max_file_bytes: int = Field(default=10_000_000, ge=1)
+    top_k: int = Field(default=4, ge=1, le=10)
+    prompt_token_budget: int = Field(default=900, ge=1)
+    abstain_score: float = Field(default=0.4, ge=0.0, le=1.0)
     crosslingual: bool = True
-    max_concurrent_answers: int = Field(1, ge=1)
-    user_questions_per_minute: int = Field(5, ge=1)
-    max_question_chars: int = Field(1000, ge=1)
-    stream_edit_interval_s: float = Field(1.0, ge=0.0)
+    max_concurrent_answers: int = Field(default=1, ge=1)
+    user_questions_per_minute: int = Field(default=5, ge=1)
+    max_question_chars: int = Field(default=1000, ge=1)
+    stream_edit_interval_s: float = Field(default=1.0, ge=0.0)
     log_level: Annotated[str, AfterValidator(_log_level)] = "INFO"
 
     @classmethod
@@ -387,7 +387,7 @@ def load_settings(
     """Build the settings from CLI overrides, env, .env, TOML and defaults, or raise."""
     values, _ = _gather(overrides, os.environ if env is None else env)
     try:
-        return Settings(**values)
+        return Settings.model_validate(values)
     except ValidationError as exc:
         raise SettingsError(_error_lines(exc)) from exc
 

@@ -207,7 +207,13 @@ class CompactBM25(BM25Okapi):  # type: ignore[misc]
         candidates = np.flatnonzero(scores > 0)
         if len(candidates) > k:
             part = np.argpartition(-scores[candidates], k - 1)[:k]
-            candidates = candidates[part]
+            kth = scores[candidates[part]].min()
+            # argpartition picks arbitrary chunks among those tied at the cut-off score: take
+            # the first ones in chunk order instead, as the ranking below does.
+            cand_scores = scores[candidates]
+            above = candidates[cand_scores > kth]
+            tied = candidates[cand_scores == kth][: k - len(above)]
+            candidates = np.concatenate((above, tied))
         # Highest score first; ties by chunk order so results are deterministic.
         order = np.lexsort((candidates, -scores[candidates]))
         best = candidates[order].astype(np.int64)

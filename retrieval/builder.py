@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -83,7 +83,7 @@ def _plan(files: dict[str, Path], old: Snapshot | None) -> _Plan:
             st = path.stat()
             same = (st.st_size, st.st_mtime_ns) == (entry.size, entry.mtime_ns)
             if not same and st.st_size == entry.size and _sha256(path) == entry.sha256:
-                entry = FileEntry(st.st_size, st.st_mtime_ns, entry.sha256, entry.article_ids)
+                entry = replace(entry, mtime_ns=st.st_mtime_ns)
                 same = True
         except OSError:
             same = False
@@ -115,6 +115,12 @@ def build(
         report = ReloadReport((), (), (), old.skipped, len(old.articles), old.n_chunks,
                               time.perf_counter() - t0, changed=False)
         return old, report
+    for rel, entry in list(plan.reuse.items()):
+        # A file that lost an article to a duplicate id is parsed again: the other copy may
+        # be gone or changed, and its old skip reason may no longer hold.
+        if any(s.reason.startswith("duplicate id ") for s in entry.skipped):
+            del plan.reuse[rel]
+            plan.parse[rel] = files[rel]
     terms: list[str] = list(old.bm25.terms) if old and old.bm25 else []
     vocab = {t: i for i, t in enumerate(terms)}
     articles: list[Article] = []

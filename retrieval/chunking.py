@@ -116,9 +116,14 @@ def chunk_spans(text: str, *, target_chars: int = 600, overlap_chars: int = 120)
         chunks.append(Span(sentences[i].start, sentences[j - 1].end))
         if j >= len(sentences):
             break
-        # Start the next chunk with trailing sentences of this one, up to overlap_chars.
+        # Start the next chunk with trailing sentences of this one, up to overlap_chars, but
+        # only as many as leave room for sentence j: else the next chunk would add no new text.
         k = j
-        while k - 1 > i and sentences[j - 1].end - sentences[k - 1].start <= overlap_chars:
+        while (
+            k - 1 > i
+            and sentences[j - 1].end - sentences[k - 1].start <= overlap_chars
+            and sentences[j].end - sentences[k - 1].start <= target_chars
+        ):
             k -= 1
         i = k
     return chunks

@@ -162,19 +162,19 @@ def read_snapshot(directory: Path, *, expected: BuildParams) -> Snapshot:
         raise IndexFormatError(f"index at {directory} is incomplete (no meta.json)") from None
     except (OSError, ValueError) as exc:
         raise IndexFormatError(f"index metadata at {directory} is unreadable: {exc}") from None
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise IndexFormatError(
-            f"index format version {meta.get('format_version')} is not {FORMAT_VERSION}"
-        )
+    # Valid JSON that is not an object (or lacks keys) is as unusable as invalid JSON.
+    version = meta.get("format_version") if isinstance(meta, dict) else None
+    if version != FORMAT_VERSION:
+        raise IndexFormatError(f"index format version {version} is not {FORMAT_VERSION}")
     try:
         params = BuildParams(**meta["params"])
-    except TypeError as exc:
+    except (TypeError, KeyError) as exc:
         raise IndexFormatError(f"index parameters are unreadable: {exc}") from None
     if params != expected:
         raise IndexFormatError("index was built with other settings or another analyzer version")
     try:
         return _read_body(directory, meta, params)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
         raise IndexFormatError(f"index at {directory} is corrupt: {exc}") from None
 
 

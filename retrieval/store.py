@@ -82,6 +82,7 @@ class CorpusIndex:
     def open(self, *, sync: bool = True) -> ReloadReport | None:
         """Load the persisted index (rebuild it when missing/corrupt/old); sync with the corpus."""
         if not self.load():
+            log.info("building the index of %s in %s", self.roots, self.directory)
             return self.reload()
         assert self._snapshot is not None
         return self.reload() if sync and self._stale(self._snapshot) else None
@@ -90,7 +91,7 @@ class CorpusIndex:
         try:
             name = (self.directory / _CURRENT).read_text(encoding="utf-8").strip()
         except FileNotFoundError:
-            log.info("no index at %s yet; building it from the corpus", self.directory)
+            log.debug("no index at %s yet", self.directory)
             return None
         try:
             return read_snapshot(self.directory / name, expected=self.params)

@@ -116,8 +116,9 @@ def build_tables(pairs: Iterable[Pair]) -> dict[Lang, _Table]:
             if not src_words or not tgt_words or max(len(src_words), len(tgt_words)) > MAX_TOKENS:
                 continue
             src_stem = " ".join(stem(src_words, src))
-            target = " ".join(stem(tgt_words, tgt))
-            if target in (src_stem, " ".join(src_words)):
+            # A stem that is a stopword (berada -> ada) is not in the index: analyze() drops it.
+            target = " ".join(s for s in stem(tgt_words, tgt) if s not in stopwords(tgt))
+            if not target or target in (src_stem, " ".join(src_words)):
                 continue  # the original query term already matches it
             for key, index in ((src_stem, tables[src].by_stem), (" ".join(src_words), tables[src].by_word)):
                 ev = index.setdefault(key, {}).setdefault(target, _Evidence())
@@ -137,8 +138,25 @@ def build_tables(pairs: Iterable[Pair]) -> dict[Lang, _Table]:
     return tables
 
 
-def rank(evidence: dict[str, _Evidence]) -> list[tuple[str, float]]:
-    """Order the targets of one key by evidence; confidence is relative to the best (1.0)."""
+def add_irregular_forms(table: _Table, forms: Iterable[tuple[str, str]]) -> None:
+    """Give each English irregular form (sold) the translations of its base form (sell)."""
+    for form, base in forms:
+        base_evidence = table.by_stem.get(stem([base], "en")[0])
+        if not base_evidence:
+            continue
+        targets = [table.by_stem.setdefault(stem([form], "en")[0], {})]
+        if form in table.by_word:
+            targets.append(table.by_word[form])
+        for evidence in targets:
+            for target, ev in base_evidence.items():
+                mine = evidence.setdefault(target, _Evidence())
+                mine.curated |= ev.curated
+                mine.freedict |= ev.freedict
+                mine.wn += ev.wn
+
+
+def rank(evidence: dict[str, _Evidence]) -> list[tuple[str, float, bool]]:
+    """Order the targets of one key by evidence: (target, confidence relative to the best, curated)."""
     top_wn = max(ev.wn for ev in evidence.values()) or 1.0
     scored = [
         (
@@ -149,7 +167,7 @@ def rank(evidence: dict[str, _Evidence]) -> list[tuple[str, float]]:
     ]
     scored.sort(key=lambda item: (-item[1], item[0]))
     best = scored[0][1]
-    return [(target, round(score / best, 2)) for target, score in scored[:TOP_K]]
+    return [(t, round(score / best, 2), evidence[t].curated) for t, score in scored[:TOP_K]]
 
 
 def lexicon_lines(table: _Table, src: Lang) -> list[str]:
@@ -168,8 +186,9 @@ def lexicon_lines(table: _Table, src: Lang) -> list[str]:
     return lines
 
 
-def _encode(ranked: list[tuple[str, float]]) -> str:
-    return "|".join(f"{target}={conf:g}" for target, conf in ranked)
+def _encode(ranked: list[tuple[str, float, bool]]) -> str:
+    # A curated translation is marked with "*": acronyms are translated by curated pairs only.
+    return "|".join(f"{target}={conf:g}{'*' * curated}" for target, conf, curated in ranked)
 
 
 def write(lines: list[str], output: Path) -> None:
@@ -192,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     pairs = read_pairs(args.source, LEXICON_DIR / "curated.tsv")
     tables = build_tables(pairs)
+    add_irregular_forms(tables["en"], _rows(LEXICON_DIR / "en-irregular.tsv"))
     args.output.mkdir(parents=True, exist_ok=True)
     for src, tgt in (("en", "id"), ("id", "en")):
         lines = lexicon_lines(tables[src], src)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dtm
 import io
 import socket
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -36,6 +36,7 @@ from tests.fakebotapi import (
     FakeBotAPI,
     Rejection,
     parse_html,
+    running_application,
 )
 
 TOKEN = DEFAULT_TOKEN
@@ -57,10 +58,18 @@ async def bot(api: FakeBotAPI) -> AsyncIterator[Bot]:
         yield client
 
 
-def build_app(api: FakeBotAPI, errors: list[BaseException]) -> Application:
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+async def set_commands(app: App) -> None:
+    """Register the bot's commands, as a post_init hook does."""
+    await app.bot.set_my_commands([BotCommand("start", "Mulai")])
+
+
+def build_app(api: FakeBotAPI, errors: list[BaseException]) -> App:
     """Build a real Application against the fake that records handler errors."""
-    app = ApplicationBuilder().token(TOKEN).base_url(api.base_url)
-    app = app.base_file_url(api.base_file_url).build()
+    builder = ApplicationBuilder().token(TOKEN).base_url(api.base_url)
+    app = builder.base_file_url(api.base_file_url).post_init(set_commands).build()
 
     async def record_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert context.error is not None
@@ -68,20 +77,6 @@ def build_app(api: FakeBotAPI, errors: list[BaseException]) -> Application:
 
     app.add_error_handler(record_error)
     return app
-
-
-@contextlib.asynccontextmanager
-async def polling(app: Application) -> AsyncIterator[Application]:
-    """Run ``app`` with long polling, then stop it cleanly."""
-    async with app:
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(timeout=LONG_POLL, poll_interval=0)
-        try:
-            yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()
 
 
 async def test_get_me_describes_the_bot(bot: Bot, api: FakeBotAPI) -> None:
@@ -124,10 +119,12 @@ async def test_command_reaches_command_handler(api: FakeBotAPI) -> None:
 
     app.add_handler(CommandHandler("start", start))
     alice = api.private_chat(1001, first_name="Alice")
-    async with polling(app):
+    async with running_application(app, poll_timeout=LONG_POLL):
         api.send_text(alice, alice.user, "/start")
         replies = await api.wait_for(lambda: api.messages(alice))
     assert [reply.text for reply in replies] == ["Halo, Alice"]
+    assert api.commands() == [{"command": "start", "description": "Mulai"}]
+    assert api.rejected == []
     assert errors == []
 
 
@@ -142,7 +139,7 @@ async def test_group_command_for_another_bot_is_ignored(api: FakeBotAPI) -> None
     app.add_handler(CommandHandler("start", start))
     group = api.group_chat(-100, "Redaksi")
     bob = api.user(2002, first_name="Bob")
-    async with polling(app):
+    async with running_application(app, poll_timeout=LONG_POLL):
         api.send_text(group, bob, "/start@other_bot first")
         api.send_text(group, bob, "/start@warta_test_bot second")
         replies = await api.wait_for(lambda: api.messages(group))
@@ -212,6 +209,7 @@ async def test_polling_application_stops_while_long_polling(api: FakeBotAPI) -> 
             await app.stop()
     # PTB confirms the offset with one last short poll on the way out.
     assert api.calls_to("getUpdates")[-1].params["timeout"] == 0
+    assert api.rejected == []
 
 
 async def test_html_becomes_text_and_entities(bot: Bot, api: FakeBotAPI) -> None:
@@ -308,7 +306,9 @@ async def test_text_length_counts_visible_utf16(
 
 async def test_identical_edit_is_not_modified(bot: Bot, api: FakeBotAPI) -> None:
     chat = api.private_chat(1001)
-    sent = await bot.send_message(chat.id, "<b>Jawaban</b>", parse_mode="HTML", reply_markup=KEYBOARD)
+    sent = await bot.send_message(
+        chat.id, "<b>Jawaban</b>", parse_mode="HTML", reply_markup=KEYBOARD
+    )
     with pytest.raises(BadRequest, match="Message is not modified"):
         await bot.edit_message_text(
             "<b>Jawaban</b>", chat.id, sent.message_id, parse_mode="HTML", reply_markup=KEYBOARD
@@ -350,11 +350,19 @@ async def test_malformed_inline_keyboard_is_rejected(
         await bot.send_message(chat.id, "x", reply_markup=InlineKeyboardMarkup([[button]]))
 
 
+@pytest.fixture
+def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opt in to PTB's timedelta retry_after (silences its deprecation warning)."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+@pytest.mark.usefixtures("ptb_timedelta")
 async def test_injected_429_raises_retry_after(bot: Bot, api: FakeBotAPI) -> None:
     chat = api.private_chat(1001)
     api.inject_429("sendMessage", retry_after=1)
-    with pytest.raises(RetryAfter):
+    with pytest.raises(RetryAfter) as raised:
         await bot.send_message(chat.id, "pertama")
+    assert raised.value.retry_after == dtm.timedelta(seconds=1)
     await bot.send_message(chat.id, "kedua")
     assert api.rejected == [
         Rejection(
@@ -367,6 +375,7 @@ async def test_injected_429_raises_retry_after(bot: Bot, api: FakeBotAPI) -> Non
     assert [m.text for m in api.messages(chat)] == ["kedua"]
 
 
+@pytest.mark.usefixtures("ptb_timedelta")
 async def test_rate_limiter_retries_after_429(api: FakeBotAPI) -> None:
     chat = api.private_chat(1001)
     limited = ExtBot(
@@ -440,7 +449,7 @@ async def test_callback_query_round_trip(api: FakeBotAPI) -> None:
     app.add_handler(CommandHandler("menu", menu))
     app.add_handler(CallbackQueryHandler(choose))
     chat = api.private_chat(1001)
-    async with polling(app):
+    async with running_application(app, poll_timeout=LONG_POLL):
         api.send_text(chat, chat.user, "/menu")
         (menu_message,) = await api.wait_for(lambda: api.messages(chat))
         with pytest.raises(ValueError, match="no button 'maybe'"):
@@ -477,24 +486,22 @@ async def test_webhook_delivery_checks_the_secret(api: FakeBotAPI) -> None:
     chat = api.private_chat(1001)
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
-    async with app:
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_webhook(
-            listen="127.0.0.1", port=port, url_path="hook", webhook_url=url, secret_token="s3cret"
-        )
-        try:
-            assert api.webhook is not None
-            assert (api.webhook.url, api.webhook.secret_token) == (url, "s3cret")
-            update_id = api.send_text(chat, chat.user, "/start")
-            assert await api.deliver_webhook(update_id, secret="wrong") == 403
-            assert await api.deliver_webhook(update_id, omit_secret=True) == 403
-            assert [u["update_id"] for u in api.pending_updates] == [update_id]
-            assert await api.deliver_webhook(update_id) == 200
-            replies = await api.wait_for(lambda: api.messages(chat))
-        finally:
-            await app.updater.stop()
-            await app.stop()
+    webhook = {
+        "listen": "127.0.0.1",
+        "port": port,
+        "url_path": "hook",
+        "webhook_url": url,
+        "secret_token": "s3cret",
+    }
+    async with running_application(app, webhook=webhook):
+        assert api.webhook is not None
+        assert (api.webhook.url, api.webhook.secret_token) == (url, "s3cret")
+        update_id = api.send_text(chat, chat.user, "/start")
+        assert await api.deliver_webhook(update_id, secret="wrong") == 403
+        assert await api.deliver_webhook(update_id, omit_secret=True) == 403
+        assert [u["update_id"] for u in api.pending_updates] == [update_id]
+        assert await api.deliver_webhook(update_id) == 200
+        replies = await api.wait_for(lambda: api.messages(chat))
     assert [reply.text for reply in replies] == ["Halo dari webhook"]
     assert api.pending_updates == []
     assert errors == []

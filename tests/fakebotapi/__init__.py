@@ -7,12 +7,15 @@ Telegram rules bots trip over (HTML parsing, text length, "message is not modifi
 data) with Telegram's status codes and descriptions, so tests catch what Telegram rejects::
 
     async with FakeBotAPI() as api:
-        alice = api.private_chat(1001, first_name="Alice")
-        api.send_text(alice, alice.user, "/start")
-        replies = await api.wait_for(lambda: api.messages(alice))
+        app = ApplicationBuilder().token(api.token).base_url(api.base_url)...build()
+        async with running_application(app):  # calls post_init, unlike a bare app.start()
+            alice = api.private_chat(1001, first_name="Alice")
+            api.send_text(alice, alice.user, "/start")
+            replies = await api.wait_for(lambda: api.messages(alice))
 """
 
 from tests.fakebotapi._html import parse_html, utf16_len
+from tests.fakebotapi._ptb import running_application
 from tests.fakebotapi._server import DEFAULT_TOKEN, FakeBotAPI
 from tests.fakebotapi._types import (
     ApiError,
@@ -41,5 +44,6 @@ __all__ = [
     "Upload",
     "Webhook",
     "parse_html",
+    "running_application",
     "utf16_len",
 ]

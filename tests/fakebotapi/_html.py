@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tests.fakebotapi._types import JSON, ApiError, bad_request
+from tests.fakebotapi._types import JSON, bad_request
 
 _TAG_TYPES = {
     "b": "bold",
@@ -43,6 +43,8 @@ class _ParseError(Exception):
 
 @dataclass
 class _OpenTag:
+    """A start tag waiting for its end tag."""
+
     name: str
     attrs: dict[str, str]
     start: int = 0  # UTF-16 offset of the tag's content in the visible text
@@ -55,7 +57,7 @@ def utf16_len(text: str) -> int:
 
 
 def parse_html(source: str) -> tuple[str, list[JSON]]:
-    """Return the visible text and the entities of a Telegram-HTML string."""
+    """Return the visible text and entities of Telegram HTML; raise a 400 ApiError if bad."""
     try:
         return _parse(source)
     except _ParseError as exc:
@@ -63,10 +65,12 @@ def parse_html(source: str) -> tuple[str, list[JSON]]:
 
 
 def _byte_offset(source: str, index: int) -> int:
+    """Return the UTF-8 byte offset of ``source[index]``, as Telegram reports positions."""
     return len(source[:index].encode())
 
 
 def _parse(source: str) -> tuple[str, list[JSON]]:
+    """Parse Telegram HTML or raise _ParseError."""
     parts: list[str] = []
     units = 0
     open_tags: list[_OpenTag] = []
@@ -133,6 +137,7 @@ def _decode_attr(source: str, start: int, end: int) -> str:
 
 
 def _skip_space(source: str, i: int) -> int:
+    """Return the index of the first non-space character at or after ``i``."""
     while i < len(source) and source[i] in _SPACE:
         i += 1
     return i
@@ -225,6 +230,3 @@ def _entity(tag: _OpenTag, parents: list[_OpenTag], end: int) -> JSON | None:
         entity["type"] = "expandable_blockquote"
     entity.update(tag.extra)
     return entity
-
-
-__all__ = ["ApiError", "parse_html", "utf16_len"]

@@ -70,16 +70,15 @@ class Record:
     def snapshot(self) -> BotMessage:
         """Return an immutable view of the message as it is now."""
         replied = self.payload.get("reply_to_message")
+        entities: list[JSON] = (
+            self.payload.get("entities") or self.payload.get("caption_entities") or []
+        )
         return BotMessage(
             chat_id=self.payload["chat"]["id"],
             message_id=self.payload["message_id"],
             text=self.payload.get("text", self.payload.get("caption")),
             parse_mode=self.parse_mode,
-            entities=tuple(
-                copy.deepcopy(
-                    self.payload.get("entities", self.payload.get("caption_entities", []))
-                )
-            ),
+            entities=tuple(copy.deepcopy(entities)),
             reply_markup=copy.deepcopy(self.payload.get("reply_markup")),
             edit_count=self.edit_count,
             reply_to_message_id=replied["message_id"] if replied else None,
@@ -194,4 +193,5 @@ class World:
 
 
 def _update_kind(update: JSON) -> str:
+    """Return the kind of an update, e.g. "message"."""
     return next(key for key in update if key != "update_id")

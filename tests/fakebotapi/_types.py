@@ -45,23 +45,30 @@ class FakeUser:
 
 @dataclass(frozen=True)
 class FakeChat:
-    """A chat; ``user`` is the other party of a private chat, None for groups."""
+    """A chat; ``peer`` is the other party of a private chat, None for groups."""
 
     id: int
     type: str
     title: str | None = None
     username: str | None = None
-    user: FakeUser | None = None
+    peer: FakeUser | None = None
+
+    @property
+    def user(self) -> FakeUser:
+        """Return the user of a private chat."""
+        if self.peer is None:
+            raise ValueError(f"chat {self.id} is a group: make its members with api.user()")
+        return self.peer
 
     def to_dict(self) -> JSON:
         """Return the Bot API ``Chat`` object."""
         data: JSON = {"id": self.id, "type": self.type}
-        if self.user is not None:
-            data["first_name"] = self.user.first_name
-            if self.user.last_name is not None:
-                data["last_name"] = self.user.last_name
-            if self.user.username is not None:
-                data["username"] = self.user.username
+        if self.peer is not None:
+            data["first_name"] = self.peer.first_name
+            if self.peer.last_name is not None:
+                data["last_name"] = self.peer.last_name
+            if self.peer.username is not None:
+                data["username"] = self.peer.username
             return data
         data["title"] = self.title
         if self.username is not None:

@@ -53,7 +53,7 @@ class UserActions:
             username=username,
             language_code=language_code,
         )
-        chat = FakeChat(user_id, "private", user=user)
+        chat = FakeChat(user_id, "private", peer=user)
         self.world.chats[chat.id] = chat
         return chat
 
@@ -185,14 +185,15 @@ class UserActions:
             raise ValueError(f"message {message_id} has no button {callback_data!r}: {available}")
         self._check_member(chat, user)
         update_id = self.world.next_update_id()
-        query = {
-            "id": str(update_id),
+        query_id = str(update_id)
+        query: JSON = {
+            "id": query_id,
             "from": user.to_dict(),
             "message": record.payload,
             "chat_instance": str(abs(chat.id) * 7919),
             "data": callback_data,
         }
-        self.world.open_queries.add(query["id"])
+        self.world.open_queries.add(query_id)
         return self.world.enqueue("callback_query", query, update_id=update_id)
 
     def push_update(self, update: Mapping[str, Any]) -> int:
@@ -205,6 +206,7 @@ class UserActions:
         )
 
     def _check_member(self, chat: FakeChat, user: FakeUser) -> None:
+        """Refuse chats the fake does not know and strangers in private chats."""
         if self.world.chats.get(chat.id) != chat:
             raise ValueError(f"chat {chat.id} was not made with private_chat() or group_chat()")
         if chat.type == "private" and user.id != chat.id:
@@ -213,6 +215,7 @@ class UserActions:
     def _user_message(
         self, chat: FakeChat, user: FakeUser, reply_to_message_id: int | None
     ) -> JSON:
+        """Start a message from ``user`` in ``chat``, optionally replying to a message."""
         self._check_member(chat, user)
         reply_to = None
         if reply_to_message_id is not None:
@@ -222,10 +225,12 @@ class UserActions:
         return self.world.new_message(chat, user, reply_to=reply_to)
 
     def _push(self, payload: JSON) -> int:
+        """Store a user message and queue it as a message update."""
         self.world.store(payload, from_bot=False)
         return self.world.enqueue("message", payload)
 
     def _push_with_caption(self, payload: JSON, caption: str | None) -> int:
+        """Add a caption (with its detected entities) and push the message."""
         if caption:
             payload["caption"] = caption
             found = detect_entities(caption)

@@ -1,0 +1,110 @@
+"""``warta doctor``: check that a deployment can serve, in a readable report."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TextIO
+
+import psutil
+
+from bot.model import check_gguf, default_model_path
+from bot.settings import Settings
+from retrieval.documents import scan_corpus
+from retrieval.errors import WartaError
+
+Status = Literal["ok", "warn", "FAIL"]
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report."""
+
+    status: Status
+    name: str
+    detail: str
+
+
+def _corpus(settings: Settings) -> Check:
+    files, skipped = scan_corpus(list(settings.corpus_dir))
+    dirs = ", ".join(str(d) for d in settings.corpus_dir)
+    if not files:
+        return Check("FAIL", "corpus", f"no article files in {dirs}")
+    note = f" ({len(skipped)} unsupported files ignored)" if skipped else ""
+    return Check("ok", "corpus", f"{len(files)} files in {dirs}{note}")
+
+
+def _index(settings: Settings) -> Check:
+    from bot.runtime import build_index
+
+    index = build_index(settings)
+    if not index.load():
+        return Check("FAIL", "index", f"no usable index in {index.directory}; run `warta index`")
+    snap = index.snapshot
+    first, last = snap.dates()
+    span = f", dated {first} to {last}" if first else ""
+    return Check(
+        "ok",
+        "index",
+        f"format v{snap.params.format_version}: {len(snap.articles)} articles, "
+        f"{snap.n_chunks} chunks{span}",
+    )
+
+
+def _model_file(settings: Settings) -> tuple[Check, Path | None]:
+    path = settings.model_path or default_model_path(settings.data_dir)
+    if settings.model_path is None and not path.exists():
+        return Check("warn", "model", f"default model not assembled yet (will be at {path})"), None
+    try:
+        check_gguf(path)
+    except WartaError as exc:
+        return Check("FAIL", "model", str(exc)), None
+    return Check("ok", "model", f"{path} ({path.stat().st_size // _MB} MB)"), path
+
+
+def _model_runs(settings: Settings) -> Check:
+    from bot.llm import Prompt
+    from bot.runtime import load_generator
+
+    try:
+        generator = load_generator(settings)
+        out = generator.generate(Prompt("", "", "The capital of France is", ()), max_tokens=1)
+    except WartaError as exc:
+        return Check("FAIL", "model run", str(exc))
+    return Check("ok", "model run", f"loaded {generator.name}, generated {out.completion_tokens} token")
+
+
+def _resources(settings: Settings, model: Path | None) -> list[Check]:
+    need = (model.stat().st_size if model else 260 * _MB) + 200 * _MB
+    free = shutil.disk_usage(settings.data_dir).free
+    available = psutil.virtual_memory().available
+    disk: Status = "ok" if free >= need else "FAIL"
+    memory: Status = "ok" if available >= need + 150 * _MB else "warn"
+    return [
+        Check(disk, "disk", f"{free // _MB} MB free in {settings.data_dir}, need {need // _MB} MB"),
+        Check(memory, "memory", f"{available // _MB} MB available, about {need // _MB} MB needed"),
+    ]
+
+
+def run_checks(settings: Settings, *, quick: bool, out: TextIO) -> int:
+    """Print the health report; return 0 when nothing failed, else 1."""
+    checks = [Check("ok", "settings", "valid")]
+    steps: list[Callable[[Settings], Check]] = [_corpus, _index]
+    for step in steps:
+        try:
+            checks.append(step(settings))
+        except WartaError as exc:
+            checks.append(Check("FAIL", step.__name__.strip("_"), str(exc)))
+    model_check, model = _model_file(settings)
+    checks.append(model_check)
+    if not quick and model_check.status != "FAIL":
+        checks.append(_model_runs(settings))
+    checks.extend(_resources(settings, model))
+    for check in checks:
+        out.write(f"{check.status:<4}  {check.name:<10} {check.detail}\n")
+    failed = [c for c in checks if c.status == "FAIL"]
+    out.write("healthy\n" if not failed else f"{len(failed)} problem(s) found\n")
+    return 1 if failed else 0

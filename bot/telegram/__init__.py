@@ -1,0 +1,1 @@
+"""Warta's Telegram layer: python-telegram-bot handlers, rendering, queueing and serving."""

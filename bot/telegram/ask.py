@@ -1,0 +1,131 @@
+"""Answer one question on Telegram: limits, the line, streaming, the final cited answer."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+
+from bot.answer import Answer
+from bot.telegram import texts
+from bot.telegram.render import button_label, render_answer, render_preview
+from bot.telegram.sources import SourceKeys
+from bot.telegram.state import BotState
+from bot.telegram.streaming import LiveMessage, Notify, run_threaded
+
+log = logging.getLogger(__name__)
+
+TYPING_EVERY_S = 4.5  # Telegram shows "typing…" for about 5 seconds per chat action
+
+
+def source_keyboard(keys: SourceKeys, answer: Answer) -> InlineKeyboardMarkup | None:
+    """Return one button per cited source, or None for an answer without sources."""
+    if not answer.citations:
+        return None
+    rows = [
+        [
+            InlineKeyboardButton(
+                button_label(c), callback_data=keys.encode(c.article_id, c.start, c.end, c.quote)
+            )
+        ]
+        for c in answer.citations
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+async def reply(bot: Bot, message: Message, html: str) -> None:
+    """Answer a message with a short HTML text."""
+    await LiveMessage(bot, message.chat_id, reply_to=message.message_id).show(html)
+
+
+async def answer_question(state: BotState, bot: Bot, message: Message, question: str) -> None:
+    """Answer ``question`` asked in ``message``, or say politely why not now."""
+    user = message.from_user
+    if user is None:  # anonymous group admins and channels: nobody to rate-limit or answer
+        return
+    received = time.monotonic()
+    lang = texts.question_lang(question, user.language_code)
+    question = question.strip()
+    limit = state.settings.max_question_chars
+    if not question:
+        await reply(bot, message, texts.text("empty", lang))
+        return
+    if len(question) > limit:
+        await reply(bot, message, texts.text("too_long", lang, length=len(question), limit=limit))
+        return
+    refusal = state.limits.admit(user.id)
+    if refusal is not None:
+        key = "busy" if refusal.reason == "busy" else "rate"
+        html = texts.text(
+            key, lang, limit=state.limits.per_minute, seconds=refusal.retry_after_s
+        )
+        await reply(bot, message, html)
+        return
+    try:
+        await _answer(state, bot, message, user, question, received)
+    finally:
+        state.limits.done(user.id)
+
+
+async def _answer(
+    state: BotState, bot: Bot, message: Message, user: User, question: str, received: float
+) -> None:
+    live = LiveMessage(bot, message.chat_id, reply_to=message.message_id)
+    lang = texts.question_lang(question, user.language_code)
+    try:
+        with state.queue.join() as ticket:
+            if ticket.position:
+                place = texts.ordinal(ticket.position, lang)
+                await live.show(texts.text("queued", lang, place=place))
+            await ticket.admitted()
+            wait_s = ticket.waited_s
+            answer = await _generate(state, bot, live, question)
+    except BaseException:
+        # Leave no "⏳ in line" message behind; the error handler apologises.
+        await live.discard()
+        raise
+    log.info(
+        "answered user %s in chat %s (%s, %d citations, %.0f ms)",
+        user.id,
+        message.chat_id,
+        answer.mode,
+        len(answer.citations),
+        answer.timings_ms.get("total", 0.0),
+    )
+    await live.finish(render_answer(answer), markup=source_keyboard(state.sources, answer))
+    state.stats.record(latency_s=time.monotonic() - received, wait_s=wait_s)
+
+
+async def _generate(state: BotState, bot: Bot, live: LiveMessage, question: str) -> Answer:
+    """Run the answer pipeline in a thread, streaming its text into ``live``."""
+    parts: list[str] = []
+
+    def work(notify: Notify) -> Answer:
+        def on_token(piece: str) -> None:
+            parts.append(piece)
+            notify()
+
+        return state.answerer.answer(question, on_token=on_token)
+
+    async def refresh() -> None:
+        text = "".join(parts)
+        if text.strip():
+            await live.preview(render_preview(text))
+
+    async def typing() -> None:
+        try:
+            await bot.send_chat_action(live.chat_id, ChatAction.TYPING)
+        except TelegramError as exc:  # cosmetic: never fail an answer over it
+            log.debug("typing action failed in chat %s: %s", live.chat_id, exc)
+
+    await typing()
+    return await run_threaded(
+        work,
+        on_change=refresh,
+        interval=state.settings.stream_edit_interval_s,
+        on_idle=typing,
+        idle_every=TYPING_EVERY_S,
+    )
