@@ -21,11 +21,12 @@ RUN apt-get update \
 
 WORKDIR /build
 
-# GGML_NATIVE=OFF makes the image portable: ggml targets x86-64 with AVX2/FMA/F16C (every
-# Intel since Haswell, every AMD since Zen) instead of -march=native of the machine that runs
-# `docker build`. The price is speed on CPUs with more (AVX-512, AVX-VNNI). Building on the
-# host that will run the bot? Pass --build-arg GGML_NATIVE=ON. A VPS whose virtual CPU lacks
-# AVX2 (e.g. a plain "qemu64" model) needs
+# GGML_NATIVE=OFF makes the image portable: ggml targets x86-64 with AVX2/FMA/F16C (Intel
+# Core since Haswell, AMD since Zen) instead of -march=native of the machine that runs
+# `docker build`, so an image built on a newer CPU does not die with SIGILL on the VPS. The
+# price is speed on CPUs with more (AVX-512, AVX-VNNI). Building on the host that will run
+# the bot? Pass --build-arg GGML_NATIVE=ON. A VPS whose virtual CPU lacks AVX2 (e.g. a plain
+# "qemu64" model) needs
 #   --build-arg LLAMA_EXTRA_CMAKE_ARGS="-DGGML_AVX2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF -DGGML_BMI2=OFF"
 ARG GGML_NATIVE=OFF
 ARG LLAMA_EXTRA_CMAKE_ARGS=""

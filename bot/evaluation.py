@@ -97,9 +97,13 @@ def citations_valid(answer: Answer, snap: Snapshot) -> bool:
 
 def language_matches(answer: Answer, lang: Lang) -> bool:
     """Tell whether the answer's own words (quotes and markers removed) are in ``lang``."""
-    own = _MARKER_RE.sub(" ", _QUOTED_RE.sub(" ", answer.text))
-    other: Lang = "en" if lang == "id" else "id"
-    return detect_language(own, default=other) == lang
+    text = answer.text
+    # Cited quotes first: they may hold quotation marks of their own.
+    for c in answer.citations:
+        text = text.replace(c.quote, " ")
+    own = _MARKER_RE.sub(" ", _QUOTED_RE.sub(" ", text))
+    # Words with no language cue ("12,000 runners") match, as the pipeline accepts them.
+    return detect_language(own, default=lang) == lang
 
 
 def _percentile(values: Sequence[float], q: float) -> float:

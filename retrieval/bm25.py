@@ -206,11 +206,10 @@ class CompactBM25(BM25Okapi):  # type: ignore[misc]
         scores = self.get_scores(query, weights)
         candidates = np.flatnonzero(scores > 0)
         if len(candidates) > k:
-            part = np.argpartition(-scores[candidates], k - 1)[:k]
-            kth = scores[candidates[part]].min()
-            # argpartition picks arbitrary chunks among those tied at the cut-off score: take
-            # the first ones in chunk order instead, as the ranking below does.
             cand_scores = scores[candidates]
+            kth = -np.partition(-cand_scores, k - 1)[k - 1]
+            # Of the chunks tied at the k-th best score, keep the first in chunk order (as the
+            # ranking below does), not whichever ones a partition happens to leave in front.
             above = candidates[cand_scores > kth]
             tied = candidates[cand_scores == kth][: k - len(above)]
             candidates = np.concatenate((above, tied))

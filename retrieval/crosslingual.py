@@ -6,11 +6,12 @@ are translated. ``expand_query`` looks the query's content words up in a bilingu
 ``scripts/build_lexicon.py`` into ``retrieval/data/lexicon``) and returns the translations as
 index terms of the other language, weighted below the original terms.
 
-Names, numbers and acronyms are not translated. They are returned with weight 1.0 in the other
+Names, numbers and acronyms pass through: they are returned with weight 1.0 in the other
 language's stem form only when that differs from the source-language stem (``bekele`` for an
 English query whose own term is ``bekel``; ``1.500`` for ``1,500``); when the two are equal the
 original query term already matches chunks of both languages, and repeating it would count it
-twice. Curated acronyms (PBB, AS, DPR...) are translated as well as passed through.
+twice. Acronyms are translated only by the curated list (PBB -> UN, AS -> US); capitalised words
+the lexicon knows (Hurricane, President) are translated as well as passed through.
 """
 
 from __future__ import annotations
@@ -81,8 +82,13 @@ class Lexicon:
                 match.group(2),
                 ANALYZER_VERSION,
             )
+        body = body.rstrip("\n")
+        if not body:
+            return cls({}, source=source)
         # One C-level split instead of a Python loop over ~50k lines keeps loading fast.
-        fields = body.rstrip("\n").replace("\t", "\n").split("\n")
+        fields = body.replace("\t", "\n").split("\n")
+        if len(fields) % 2:
+            raise ValueError("malformed lexicon: every line must be key<TAB>translations")
         return cls(dict(zip(fields[0::2], fields[1::2], strict=True)), source=source)
 
     def __len__(self) -> int:
@@ -93,8 +99,8 @@ class Lexicon:
         own = _parse(self._entries.get("=" + " ".join(tokens), ""))
         pooled = _parse(self._entries.get(" ".join(stem(list(tokens), self.source)), ""))
         # Snowball's Indonesian stemmer over-strips (pemilu -> pilu, memenangkan -> penang), so
-        # an Indonesian word's own entry comes first; English stems are reliable and an English
-        # word's own entry is often a rare sense (tigers -> Tamil Tigers), so its stem's comes first.
+        # an Indonesian word's own entry comes first. English stems are reliable, and an English
+        # word's own entry is often a rare sense (tigers -> Tamil Tigers): its stem's goes first.
         first, then = (own, pooled) if self.source == "id" else (pooled, own)
         seen = {t.terms for t in first}
         return first + tuple(t for t in then if t.terms not in seen)
@@ -115,6 +121,7 @@ def other(lang: Lang) -> Lang:
     return "en" if lang == "id" else "id"
 
 
+# Cached for the process: expand_query() is a plain function and the lexicon never changes.
 @cache
 def load_lexicon(source: Lang) -> Lexicon:
     """Load the shipped lexicon from ``source`` into the other language (once, on first use)."""
@@ -162,15 +169,20 @@ def expand_query(
     """Return (index term, weight) pairs in the OTHER language for the query text."""
     if source not in LANGS:
         raise ValueError(f"source must be one of {LANGS}, not {source!r}")
+    return expand_with(load_lexicon(source), text, max_per_word=max_per_word, weight=weight)
+
+
+def expand_with(
+    lexicon: Lexicon, text: str, *, max_per_word: int = 3, weight: float = 0.4
+) -> list[tuple[str, float]]:
+    """Expand ``text`` (in ``lexicon.source``) with ``lexicon``; see ``expand_query``."""
     if max_per_word < 0:
         raise ValueError(f"max_per_word must be >= 0, not {max_per_word}")
     if not 0.0 < weight < 1.0:
         raise ValueError(f"weight must be between 0 and 1 (exclusive), not {weight}")
+    source = lexicon.source
     target = other(source)
     words = query_words(text, source)
-    if not words:
-        return []
-    lexicon = load_lexicon(source)
     original = frozenset(analyze(text, source))
     target_stop = stopwords(target)
     out: dict[str, float] = {}
@@ -185,14 +197,15 @@ def expand_query(
             new = [t for t in tr.terms if t not in original and t not in target_stop]
             if not new or used + len(new) > max_per_word:
                 continue
-            for term in new:
+            for term in new:  # a phrase's weight is shared among its terms
                 add(term, weight * tr.confidence / len(tr.terms))
             used += len(new)
 
     i = 0
     while i < len(words):
         word = words[i]
-        span, found = 1, ()
+        span = 1
+        found: tuple[Translation, ...] = ()
         if word.kind == "acronym":
             # Only curated translations: the lexicons read MA as Massachusetts, AS as Samoa.
             found = tuple(t for t in lexicon.lookup([word.token]) if t.curated)
@@ -205,8 +218,8 @@ def expand_query(
         for w in words[i : i + span]:
             # An untranslatable word is most likely a name, even when lower-case.
             if w.kind != "word" or not found:
-                for term, term_weight in _pass_through(w, source, target):
-                    add(term, term_weight)
+                for term in _pass_through(w, source, target):
+                    add(term, 1.0)
         i += span
     return list(out.items())
 
@@ -225,14 +238,11 @@ def _longest_match(
     return 1, ()
 
 
-def _pass_through(word: QueryWord, source: Lang, target: Lang) -> list[tuple[str, float]]:
+def _pass_through(word: QueryWord, source: Lang, target: Lang) -> list[str]:
     """Return a name's or number's terms in ``target`` form where they differ from ``source``."""
     if word.kind == "number":
         swapped = word.token.translate(_SWAP_SEPARATORS)
-        return [(swapped, 1.0)] if swapped != word.token else []
+        return [swapped] if swapped != word.token else []
     tokens = [word.token, *word.parts]
-    return [
-        (theirs, 1.0)
-        for theirs, ours in zip(stem(tokens, target), stem(tokens, source), strict=True)
-        if theirs != ours
-    ]
+    pairs = zip(stem(tokens, target), stem(tokens, source), strict=True)
+    return [theirs for theirs, ours in pairs if theirs != ours]

@@ -5,7 +5,8 @@ FreeDict eng-ind) and the curated pairs in retrieval/data/lexicon/curated.tsv, s
 with retrieval.analysis, scores every (source key, target terms) pair, keeps the best few per
 key and writes one file per direction. The output is byte-for-byte reproducible.
 
-Usage: python scripts/build_lexicon.py [--source DIR] [--output DIR]
+Usage: python scripts/build_lexicon.py [--source DIR] [--output DIR] [--curated FILE]
+                                      [--irregular FILE]
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 LEXICON_DIR = REPO / "retrieval" / "data" / "lexicon"
 DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "lexicon"
 FORMAT_VERSION = 1
+DIRECTIONS: tuple[tuple[Lang, Lang], ...] = (("en", "id"), ("id", "en"))
 _NUMBER_RE = re.compile(r"^[\d.,]+$")
 LICENCE_FILES = ("LICENSE.wordnet-bahasa", "LICENSE.princeton-wordnet-3.0", "citation.bib")
 
@@ -97,37 +99,38 @@ def words(text: str, lang: Lang, *, keep_stopwords: bool = False) -> list[str]:
     return [t for t in out if t not in stop and not (len(t) == 1 and t.isalpha())]
 
 
+def _key_words(pair: Pair, lang: Lang) -> list[str]:
+    text = pair.english if lang == "en" else pair.indonesian
+    found = words(text, lang)
+    if not found and pair.source == "curated":
+        # A curated acronym may be a stopword ("us"); queries look it up only in capitals.
+        found = words(text, lang, keep_stopwords=True)
+    return found
+
+
 def build_tables(pairs: Iterable[Pair]) -> dict[Lang, _Table]:
     """Collect the evidence for every (source key, target terms) pair in both directions."""
     tables: dict[Lang, _Table] = {"en": _Table(), "id": _Table()}
     fan_out: dict[Lang, dict[str, set[str]]] = {"en": defaultdict(set), "id": defaultdict(set)}
     for pair in pairs:
-        for src, tgt, src_text, tgt_text in (
-            ("en", "id", pair.english, pair.indonesian),
-            ("id", "en", pair.indonesian, pair.english),
-        ):
-            src_words = words(src_text, src)
-            if not src_words and pair.source == "curated":
-                # A curated acronym may be a stopword ("us"); queries look it up only in capitals.
-                src_words = words(src_text, src, keep_stopwords=True)
-            tgt_words = words(tgt_text, tgt)
-            if any(_NUMBER_RE.match(w) for w in src_words):
-                continue  # numbers pass through a query untranslated
+        for src, tgt in DIRECTIONS:
+            src_words = _key_words(pair, src)
+            tgt_words = words(pair.english if tgt == "en" else pair.indonesian, tgt)
             if not src_words or not tgt_words or max(len(src_words), len(tgt_words)) > MAX_TOKENS:
                 continue
+            if any(_NUMBER_RE.match(w) for w in src_words):
+                continue  # numbers pass through a query untranslated
             src_stem = " ".join(stem(src_words, src))
             # A stem that is a stopword (berada -> ada) is not in the index: analyze() drops it.
             target = " ".join(s for s in stem(tgt_words, tgt) if s not in stopwords(tgt))
             if not target or target in (src_stem, " ".join(src_words)):
                 continue  # the original query term already matches it
-            for key, index in ((src_stem, tables[src].by_stem), (" ".join(src_words), tables[src].by_word)):
+            table = tables[src]
+            for index, key in ((table.by_stem, src_stem), (table.by_word, " ".join(src_words))):
                 ev = index.setdefault(key, {}).setdefault(target, _Evidence())
-                if pair.source == "curated":
-                    ev.curated = True
-                elif pair.source == "freedict":
-                    ev.freedict = True
-                else:
-                    ev.wn += pair.wn_weight
+                ev.curated |= pair.source == "curated"
+                ev.freedict |= pair.source == "freedict"
+                ev.wn += pair.wn_weight
             if pair.source == "wnbahasa":
                 fan_out[src][target].add(src_stem)
     for src, table in tables.items():
@@ -156,7 +159,7 @@ def add_irregular_forms(table: _Table, forms: Iterable[tuple[str, str]]) -> None
 
 
 def rank(evidence: dict[str, _Evidence]) -> list[tuple[str, float, bool]]:
-    """Order the targets of one key by evidence: (target, confidence relative to the best, curated)."""
+    """Order the targets of one key: (target, confidence relative to the best, curated)."""
     top_wn = max(ev.wn for ev in evidence.values()) or 1.0
     scored = [
         (
@@ -205,15 +208,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     parser.add_argument("--output", type=Path, default=LEXICON_DIR, help="output directory")
+    parser.add_argument("--curated", type=Path, default=LEXICON_DIR / "curated.tsv")
+    parser.add_argument("--irregular", type=Path, default=LEXICON_DIR / "en-irregular.tsv")
     args = parser.parse_args(argv)
     if not (args.source / "en_id_wnbahasa.tsv").is_file():
         print(f"error: no en_id_wnbahasa.tsv in --source {args.source}", file=sys.stderr)
         return 2
-    pairs = read_pairs(args.source, LEXICON_DIR / "curated.tsv")
+    pairs = read_pairs(args.source, args.curated)
     tables = build_tables(pairs)
-    add_irregular_forms(tables["en"], _rows(LEXICON_DIR / "en-irregular.tsv"))
+    forms = [(form, base) for form, base in _rows(args.irregular)]
+    add_irregular_forms(tables["en"], forms)
     args.output.mkdir(parents=True, exist_ok=True)
-    for src, tgt in (("en", "id"), ("id", "en")):
+    for src, tgt in DIRECTIONS:
         lines = lexicon_lines(tables[src], src)
         write(lines, args.output / f"{src}-{tgt}.tsv")
         print(f"{src}-{tgt}.tsv: {len(lines)} keys")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -436,7 +437,10 @@ def test_build_prompt_puts_the_fixed_instructions_first() -> None:
     id_prompt = build_prompt("  Apa?  ", passages, "id")
     other = build_prompt("Lain?", passages[:1], "id")
 
-    assert id_prompt.user == "Sumber:\n[1] Judul (2024-01-02)\nTeks satu.\n\n[2]\nTeks dua.\n\nPertanyaan: Apa?"
+    assert (
+        id_prompt.user
+        == "Sumber:\n[1] Judul (2024-01-02)\nTeks satu.\n\n[2]\nTeks dua.\n\nPertanyaan: Apa?"
+    )
     assert id_prompt.system == other.system
     assert id_prompt.completion.startswith(id_prompt.system)
 
@@ -459,11 +463,11 @@ def test_passages_sent_to_the_model_never_overlap(tmp_path: Path) -> None:
 
     _, fake = ask(index, "Apa kata John Kirby tentang senjata Korea Utara untuk Rusia?", "x")
 
-    bodies = re.split(r"\n\n\[\d+\]\n", "\n\n" + fake.history[0].user.split("\n", 1)[1])
-    bodies = [b.split("\n\nPertanyaan:")[0] for b in bodies if b]
+    sources = fake.history[0].user.removeprefix("Sumber:\n").split("\n\nPertanyaan:")[0]
+    bodies = re.split(r"(?:^|\n\n)\[\d+\][^\n]*\n", sources)[1:]
     spans = sorted((article.text.index(b), article.text.index(b) + len(b)) for b in bodies)
     assert len(spans) >= 2
-    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
 
 
 # The JSON contract

@@ -271,13 +271,7 @@ def test_check_gguf_truncated_real_model_header(tmp_path: Path, default_model: P
     )
 
 
-# Assembling the embedded default model
-
-
-@pytest.fixture(scope="session")
-def default_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Assemble the embedded default model once per test session."""
-    return ensure_model(None, data_dir=tmp_path_factory.mktemp("warta-data"))
+# Assembling the embedded default model (the ``default_model`` fixture is in conftest.py)
 
 
 def test_default_model_is_assembled_under_the_data_dir(default_model: Path) -> None:

@@ -59,9 +59,7 @@ async def answer_question(state: BotState, bot: Bot, message: Message, question:
     refusal = state.limits.admit(user.id)
     if refusal is not None:
         key = "busy" if refusal.reason == "busy" else "rate"
-        html = texts.text(
-            key, lang, limit=state.limits.per_minute, seconds=refusal.retry_after_s
-        )
+        html = texts.text(key, lang, limit=state.limits.per_minute, seconds=refusal.retry_after_s)
         await reply(bot, message, html)
         return
     try:

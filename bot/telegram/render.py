@@ -7,6 +7,7 @@ page never ends inside a tag or a character entity.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -82,7 +83,7 @@ def text_segments(text: str, *, limit: int = LIMIT) -> list[Segment]:
     ends = [span.end for span in sentence_spans(text)][:-1]
     bounds = [0, *ends, len(text)]
     segments: list[Segment] = []
-    for start, end in zip(bounds, bounds[1:], strict=False):
+    for start, end in itertools.pairwise(bounds):
         segments.extend(plain(piece) for piece in cut(text[start:end], limit))
     return segments
 
@@ -127,8 +128,10 @@ def link(url: str | None, text: str) -> Segment:
 
 def source_title(citation: Citation, lang: Lang) -> str:
     """Return the title to show for a cited article."""
-    return shorten(citation.title, TITLE_CHARS) if citation.title.strip() else i18n.text(
-        "untitled", lang
+    return (
+        shorten(citation.title, TITLE_CHARS)
+        if citation.title.strip()
+        else i18n.text("untitled", lang)
     )
 
 

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import math
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import BadRequest, TelegramError
@@ -134,8 +134,9 @@ async def run_threaded(
             now = loop.time()
             due = [next_idle] + ([last_change + interval] if pending else [])
             timeout = max(0.0, min(due) - now)
+            watched: set[asyncio.Future[Any]] = {task, waiter}
             await asyncio.wait(
-                {task, waiter},
+                watched,
                 timeout=None if math.isinf(timeout) else timeout,
                 return_when=asyncio.FIRST_COMPLETED,
             )

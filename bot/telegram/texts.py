@@ -47,8 +47,7 @@ _TEXTS: dict[str, dict[Lang, str]] = {
     },
     "rate": {
         "en": (
-            "You have asked {limit} questions in the last minute. "
-            "Please try again in {seconds} s."
+            "You have asked {limit} questions in the last minute. Please try again in {seconds} s."
         ),
         "id": (
             "Anda sudah bertanya {limit} kali dalam satu menit terakhir. "
@@ -75,7 +74,7 @@ _TEXTS: dict[str, dict[Lang, str]] = {
     },
     "edited": {
         "en": "I answer new messages only: please send your corrected question again.",
-        "id": "Saya hanya menjawab pesan baru: silakan kirim ulang pertanyaan yang sudah diperbaiki.",
+        "id": "Saya hanya menjawab pesan baru: silakan kirim ulang pertanyaan Anda.",
     },
     "unknown_command": {
         "en": "I don't know that command. Send /help to see how to ask.",
@@ -131,7 +130,10 @@ _TEXTS: dict[str, dict[Lang, str]] = {
         "id": "✅ {name} {verb} ({articles} artikel) dan sudah diindeks.",
     },
     "added": {"en": "added", "id": "ditambahkan"},
-    "updated": {"en": "updated (replaced the earlier file)", "id": "diperbarui (menggantikan berkas lama)"},
+    "updated": {
+        "en": "updated (replaced the earlier file)",
+        "id": "diperbarui (menggantikan berkas lama)",
+    },
     "unchanged": {"en": "unchanged (same content)", "id": "tidak berubah (isi sama)"},
     "stats": {
         "en": (

@@ -1,0 +1,1 @@
+"""Scripts that measure Warta and print figures (run with ``python -m benchmarks.<name>``)."""

@@ -1,0 +1,196 @@
+"""Tests of ``warta ask``: the real entry point, its --json contract and the terminal output."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.answer import Answer, Answerer
+from bot.citations import Citation
+from bot.cli import main, render_answer
+from bot.llm import FakeGenerator
+from retrieval.store import CorpusIndex
+
+Q_KIM = "Dengan kendaraan apa Kim Jong-un berangkat ke Rusia?"
+KIM_1 = "Kim Jong-un berangkat ke Rusia dengan kereta api lapis baja."
+BERAS_1 = "Harga beras di Jakarta naik 5 persen pada Februari."
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run the CLI in an empty directory with only WARTA_DATA_DIR set (no .env, no TOML)."""
+    for name in list(os.environ):
+        if name.startswith("WARTA_"):
+            monkeypatch.delenv(name)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("WARTA_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path
+
+
+def answer(
+    text: str, citations: tuple[Citation, ...], *, language: str = "id", abstained: bool = False
+) -> Answer:
+    """Build an answer value by hand."""
+    return Answer(
+        question="q",
+        language=language,  # type: ignore[arg-type]
+        text=text,
+        abstained=abstained,
+        citations=citations,
+        model="fake",
+        timings_ms={"retrieve": 1.0, "generate": 2.0, "total": 3.0},
+        mode="abstained" if abstained else "generated",
+    )
+
+
+# Terminal output
+
+
+def test_render_shows_the_answer_then_numbered_sources_with_quotes() -> None:
+    cites = (
+        Citation(1, "kim", "Kim ke Rusia", "https://example.id/kim", "2023-09-11", KIM_1, 0, 60),
+        Citation(2, "beras", "Harga beras naik", None, "2024-02-01", BERAS_1, 10, 61),
+    )
+
+    text = render_answer(answer("Dengan kereta [1]. Harga naik 5 persen [2].", cites))
+
+    assert text == (
+        "Dengan kereta [1]. Harga naik 5 persen [2].\n"
+        "\n"
+        "Sumber:\n"
+        "[1] Kim ke Rusia · 2023-09-11 · https://example.id/kim\n"
+        f"    “{KIM_1}”\n"
+        "[2] Harga beras naik · 2024-02-01\n"
+        f"    “{BERAS_1}”"
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "untitled"),
+    [("id", "Sumber", "(tanpa judul)"), ("en", "Sources", "(untitled)")],
+)
+def test_render_frames_sources_in_the_askers_language(
+    language: str, heading: str, untitled: str
+) -> None:
+    cite = Citation(1, "kim", "", "https://example.id/kim", None, KIM_1, 0, 60)
+
+    text = render_answer(answer("Answer [1].", (cite,), language=language))
+
+    assert (
+        text == f"Answer [1].\n\n{heading}:\n[1] {untitled} · https://example.id/kim\n    “{KIM_1}”"
+    )
+
+
+def test_render_an_abstention_is_the_text_alone() -> None:
+    text = "Sorry, I could not find that in the news articles I have."
+
+    assert render_answer(answer(text, (), language="en", abstained=True)) == text
+
+
+def test_render_an_answer_from_the_pipeline(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    kim = {"id": "kim", "title": "Kim ke Rusia", "url": "https://example.id/kim"}
+    articles = [
+        {**kim, "date": "2023-09-11", "text": f"{KIM_1} Ia akan bertemu Putin di Vladivostok."},
+        {"id": "beras", "title": "Harga beras", "text": f"{BERAS_1} Panen terlambat."},
+        {"id": "festival", "text": "Festival kuliner Bandung dibuka dengan 200 gerai makanan."},
+    ]
+    (corpus / "news.jsonl").write_text("\n".join(json.dumps(a) for a in articles), "utf-8")
+    index = CorpusIndex([corpus], tmp_path / "data")
+    fake = FakeGenerator("Kim naik kereta api lapis baja [3].")
+
+    result = Answerer(index=index, generator=fake, crosslingual=False).answer(Q_KIM)
+
+    assert render_answer(result) == (
+        "Kim naik kereta api lapis baja [1].\n"
+        "\n"
+        "Sumber:\n"
+        "[1] Kim ke Rusia · 2023-09-11 · https://example.id/kim\n"
+        f"    “{KIM_1}”"
+    )
+
+
+# The entry point
+
+
+def test_ask_without_a_question_is_a_usage_error(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as excinfo:
+        main(["ask"])
+
+    assert excinfo.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.endswith(
+        "warta ask: error: the following arguments are required: question\n"
+    )
+
+
+def test_ask_with_a_missing_corpus_exits_2_naming_the_setting(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = cli_env / "missing"
+
+    code = main(["ask", Q_KIM, "--corpus", str(missing)])
+
+    assert code == 2
+    assert capsys.readouterr() == (
+        "",
+        f"warta: WARTA_CORPUS_DIR: '{missing}' is not valid — expected an existing directory "
+        "(one path or a JSON list of paths)\n",
+    )
+
+
+@pytest.mark.slow
+def test_ask_json_with_the_real_model(
+    cli_env: Path,
+    seed_corpus: Path,
+    default_model: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("WARTA_MODEL_PATH", str(default_model))
+    (seed_file,) = seed_corpus.iterdir()
+    article_text = seed_file.read_text(encoding="utf-8")
+
+    code = main(["ask", Q_KIM, "--corpus", str(seed_corpus), "--json"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.endswith("}\n") and out.count("\n") == 1
+    data = json.loads(out)
+    assert list(data) == [
+        "question",
+        "language",
+        "answer",
+        "abstained",
+        "citations",
+        "model",
+        "timings_ms",
+    ]
+    assert (data["question"], data["language"], data["abstained"], data["model"]) == (
+        Q_KIM,
+        "id",
+        False,
+        default_model.stem,
+    )
+    assert isinstance(data["answer"], str) and data["answer"]
+    assert list(data["timings_ms"]) == ["retrieve", "generate", "total"]
+    assert all(isinstance(v, float) for v in data["timings_ms"].values())
+    assert data["citations"]
+    for c in data["citations"]:
+        assert list(c) == ["n", "article_id", "title", "url", "date", "quote", "start", "end"]
+        assert c["article_id"] == seed_file.stem
+        assert article_text[c["start"] : c["end"]] == c["quote"]
+    numbers = [c["n"] for c in data["citations"]]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", data["answer"])} == set(numbers)
+    assert any("kereta api lapis baja" in c["quote"] for c in data["citations"])

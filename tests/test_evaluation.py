@@ -1,0 +1,300 @@
+"""Tests of the ``warta eval`` metrics on hand-made values and a scripted fake model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.answer import Answer, Answerer
+from bot.citations import Citation
+from bot.evaluation import (
+    Question,
+    answer_hit,
+    citations_valid,
+    evaluate,
+    language_matches,
+    read_questions,
+    render,
+    retrieval_metrics,
+)
+from bot.llm import FakeGenerator
+from retrieval.errors import CorpusError
+from retrieval.store import CorpusIndex
+
+KIM_1 = "Kim Jong-un berangkat ke Rusia dengan kereta api lapis baja."
+KIM_2 = "Ia akan bertemu Presiden Vladimir Putin di Vladivostok."
+ARTICLES = [
+    {
+        "id": "kim-train",
+        "title": "Kim ke Rusia",
+        "text": f"{KIM_1} {KIM_2}",
+    },
+    {
+        "id": "en-train",
+        "title": "Kim by train",
+        "text": "North Korean leader Kim Jong-un left for Russia on an armoured train. "
+        "He is expected to meet President Vladimir Putin.",
+    },
+    {
+        "id": "marathon",
+        "title": "Surabaya marathon",
+        "text": "The Surabaya marathon drew 12,000 runners on Sunday. Roads closed until noon.",
+    },
+    {"id": "beras", "title": "", "text": "Harga beras di Jakarta naik 5 persen pada Februari."},
+    {"id": "festival", "text": "Festival kuliner Bandung dibuka dengan 200 gerai makanan."},
+    {"id": "weather", "text": "Heavy rain is expected in London for the rest of the week."},
+]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> CorpusIndex:
+    """Index a small two-language corpus once for the module."""
+    root = tmp_path_factory.mktemp("evaluation")
+    (root / "corpus").mkdir()
+    lines = "\n".join(json.dumps(a) for a in ARTICLES)
+    (root / "corpus" / "news.jsonl").write_text(lines, encoding="utf-8")
+    return CorpusIndex([root / "corpus"], root / "data")
+
+
+def answer(
+    text: str,
+    citations: tuple[Citation, ...] = (),
+    *,
+    language: str = "id",
+    abstained: bool = False,
+) -> Answer:
+    """Build an answer value by hand."""
+    return Answer(
+        question="q",
+        language=language,  # type: ignore[arg-type]
+        text=text,
+        abstained=abstained,
+        citations=citations,
+        model="fake",
+        timings_ms={"retrieve": 1.0, "generate": 2.0, "total": 3.0},
+        mode="abstained" if abstained else "generated",
+    )
+
+
+def kim_cite(n: int = 1, *, start: int = 0, quote: str = KIM_1) -> Citation:
+    """Return a citation of the Kim article's first sentence (by default exact)."""
+    return Citation(n, "kim-train", "Kim ke Rusia", None, None, quote, start, start + len(quote))
+
+
+# retrieval_metrics
+
+
+def test_retrieval_metrics_from_gold_ranks() -> None:
+    metrics = retrieval_metrics([0, 2, None, 7, 12])
+
+    assert metrics == {
+        "recall@1": 1 / 5,
+        "recall@5": 2 / 5,
+        "recall@10": 3 / 5,
+        "mrr@10": (1 + 1 / 3 + 1 / 8) / 5,
+    }
+
+
+def test_retrieval_metrics_of_nothing_are_zero() -> None:
+    assert retrieval_metrics([]) == {"recall@1": 0, "recall@5": 0, "recall@10": 0, "mrr@10": 0}
+    assert retrieval_metrics([None, None]) == {
+        "recall@1": 0,
+        "recall@5": 0,
+        "recall@10": 0,
+        "mrr@10": 0,
+    }
+
+
+# answer_hit
+
+
+def test_answer_hit_finds_a_gold_string_in_the_text_case_insensitively() -> None:
+    assert answer_hit(answer("Dengan KERETA API lapis baja [1]."), ["kereta api"])
+    assert answer_hit(answer("Ｋｉｍ naik kereta."), ["kim"])  # full-width letters, NFKC
+
+
+def test_answer_hit_finds_a_gold_string_in_a_quote() -> None:
+    assert answer_hit(answer("Menurut sumber: [1]", (kim_cite(),)), ["Lapis Baja"])
+
+
+def test_answer_hit_misses() -> None:
+    assert not answer_hit(answer("Dengan pesawat [1].", (kim_cite(),)), ["helikopter", "kapal"])
+    assert not answer_hit(answer("Dengan kereta."), ["", "  "])
+    assert not answer_hit(answer("Dengan kereta."), [])
+
+
+# citations_valid
+
+
+def test_citations_valid_accepts_exact_quotes_and_matched_markers(index: CorpusIndex) -> None:
+    snap = index.snapshot
+    good = answer("A [1]. B [2][1].", (kim_cite(1), kim_cite(2, start=61, quote=KIM_2)))
+
+    assert citations_valid(good, snap)
+    assert citations_valid(answer("Maaf, tidak ada.", abstained=True), snap)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        answer("A [1]. B [2].", (kim_cite(1),)),  # [2] has no citation
+        answer("A [1].", (kim_cite(1, start=1),)),  # quote is not the text at its offsets
+        answer("A [1].", (kim_cite(1, quote=""),)),  # empty quote
+        answer(
+            "A [1].", (Citation(1, "missing", "", None, None, KIM_1, 0, len(KIM_1)),)
+        ),  # unknown article
+    ],
+)
+def test_citations_valid_rejects(index: CorpusIndex, bad: Answer) -> None:
+    assert not citations_valid(bad, index.snapshot)
+
+
+# language_matches
+
+
+def test_language_matches_reads_the_answers_own_words() -> None:
+    assert language_matches(answer("Kim berangkat dengan kereta api lapis baja [1]."), "id")
+    assert not language_matches(answer("Kim left for Russia on an armoured train [1]."), "id")
+    assert language_matches(answer("Kim left for Russia on an armoured train [1]."), "en")
+
+
+def test_language_matches_a_terse_answer_without_language_cues() -> None:
+    assert language_matches(answer("12,000 runners [1].", language="en"), "en")
+    assert language_matches(answer("200 gerai makanan [1]."), "id")
+
+
+def test_language_matches_ignores_quotes_in_the_source_language() -> None:
+    quote = "He is expected to meet President Vladimir Putin and the ministers."
+    text = f"Menurut sumber: “{quote}” [1]"
+
+    assert language_matches(answer(text), "id")
+    assert not language_matches(answer(text), "en")
+
+
+def test_language_matches_ignores_quotes_that_contain_quotation_marks() -> None:
+    # Without the quote the text left is Indonesian: a naive “…” match leaves most of it.
+    quote = (
+        "Kata dia, Moskow “sangat membutuhkan” amunisi dan senjata yang dibuat di dalam negeri, "
+        "dan harga yang diminta oleh Korea Utara untuk semua itu akan sangat mahal bagi mereka."
+    )
+    cite = Citation(1, "x", "", None, None, quote, 0, len(quote))
+    text = f"According to the sources (quoted in their original language): “{quote}” [1]"
+
+    assert language_matches(answer(text, (cite,), language="en"), "en")
+
+
+# read_questions
+
+
+def test_read_questions_parses_jsonl(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    lines = [
+        {"id": 7, "lang": "en", "question": "Who?", "answers": ["Kim"], "gold_ids": ["a"]},
+        {},
+        {"id": "u", "question": "Siapa?", "answers": []},
+    ]
+    path.write_text("\n".join(json.dumps(x) if x else "  " for x in lines), encoding="utf-8")
+
+    assert read_questions(path) == [
+        Question("7", "en", "Who?", ("Kim",), ("a",)),
+        Question("u", "id", "Siapa?", (), ()),
+    ]
+
+
+def test_read_questions_names_a_malformed_line(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"id": "1", "question": "Siapa?"}\n{"id": "2"}\n', encoding="utf-8")
+
+    with pytest.raises(CorpusError) as excinfo:
+        read_questions(path)
+
+    assert str(excinfo.value) == f"{path}:2: not a valid question line ('question')"
+
+
+def test_read_questions_reports_a_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "missing.jsonl"
+
+    with pytest.raises(CorpusError) as excinfo:
+        read_questions(path)
+
+    assert str(excinfo.value) == f"cannot read questions file {path}: No such file or directory"
+
+
+# evaluate and render
+
+
+Q_KIM = "Dengan kendaraan apa Kim Jong-un berangkat ke Rusia?"
+Q_MARATHON = "How many runners joined the Surabaya marathon?"
+Q_MEET = "When will Kim Jong-un meet Vladimir Putin?"
+QUESTIONS = [
+    Question("1", "id", Q_KIM, ("kereta api",), ("kim-train",)),
+    Question("2", "en", Q_MARATHON, ("12,000 runners",), ("marathon",)),
+    Question("3", "id", "Siapa yang memenangkan Piala Dunia 2022?", (), ()),
+    Question("4", "en", Q_MEET, ("Vladivostok",), ("kim-train",)),
+]
+
+
+def test_evaluate_retrieval_only(index: CorpusIndex) -> None:
+    report = evaluate(QUESTIONS, index.snapshot, answerer=None, crosslingual=False)
+
+    assert report == {
+        "questions": 4,
+        "answerable": 3,
+        # The gold article of question 4 ranks second, after the English one.
+        "retrieval": {"recall@1": 2 / 3, "recall@5": 1.0, "recall@10": 1.0, "mrr@10": 2.5 / 3},
+    }
+
+
+def test_evaluate_answers_with_a_scripted_model(index: CorpusIndex) -> None:
+    fake = FakeGenerator(
+        "Dengan kereta api lapis baja [1].",  # question 1: generated, a hit
+        "I cannot say.",  # question 2: extractive, the quote is a hit
+        # question 3 abstains before the model is asked
+        "Kim Jong-un akan bertemu Putin di Vladivostok [2].",  # question 4: wrong language
+    )
+    answerer = Answerer(index=index, generator=fake, crosslingual=False)
+    progress: list[tuple[int, int]] = []
+
+    report = evaluate(
+        QUESTIONS,
+        index.snapshot,
+        answerer=answerer,
+        crosslingual=False,
+        progress=lambda done, total: progress.append((done, total)),
+    )
+
+    answers = report["answers"]
+    assert isinstance(answers, dict)
+    p50, p95 = answers.pop("latency_ms_p50"), answers.pop("latency_ms_p95")
+    assert answers == {
+        "answer_hit_rate": 2 / 3,
+        "citation_validity": 1.0,
+        "abstention_unanswerable": 1.0,
+        "abstention_answerable": 0.0,
+        "language_match": 1.0,
+        "modes": {"generated": 1, "extractive": 2, "abstained": 1},
+    }
+    assert 0 <= p50 <= p95
+    assert progress == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert len(fake.history) == 3
+
+
+def test_render_aligns_the_report() -> None:
+    report: dict[str, object] = {
+        "questions": 2,
+        "answerable": 1,
+        "retrieval": {"recall@1": 0.5, "mrr@10": 0.25},
+        "answers": {"abstention_unanswerable": None, "modes": {"generated": 2}},
+    }
+
+    assert render(report).split("\n") == [
+        "questions: 2 (answerable: 1)",
+        "retrieval:",
+        "  recall@1                   0.500",
+        "  mrr@10                     0.250",
+        "answers:",
+        "  abstention_unanswerable    None",
+        "  modes                      {'generated': 2}",
+    ]
