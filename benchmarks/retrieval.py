@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,9 +58,12 @@ def zipf_ids(n_chunks: int) -> tuple[np.ndarray, np.ndarray]:
     return offsets, ids
 
 
+WORDS = [f"w{i}" for i in range(VOCAB)]  # made at import: not part of any index's memory
+
+
 def zipf_feed(offsets: np.ndarray, ids: np.ndarray) -> Iterator[list[str]]:
     """Yield the chunks as token lists, one at a time (so no side holds the whole corpus)."""
-    words = [f"w{i}" for i in range(VOCAB)]
+    words = WORDS
     for i in range(len(offsets) - 1):
         yield [words[t] for t in ids[offsets[i] : offsets[i + 1]].tolist()]
 
@@ -129,8 +131,9 @@ def worker(side: str, spec: str, n_queries: int, memory: bool) -> dict[str, Any]
         tracemalloc.stop()
         return out
     if side == "ours":
-        arrays = [getattr(bm, n) for n in ARRAY_NAMES] + [bm._norm]
-        out["arrays"] = int(sum(a.nbytes for a in arrays))
+        sizes = {n: getattr(bm, n).nbytes for n in (*ARRAY_NAMES, "_norm")}
+        out["arrays"] = sum(sizes.values())
+        out["forward"] = sum(v for n, v in sizes.items() if n.startswith("fwd_"))
     if spec != "detik":
         t0 = time.perf_counter()
         sum(len(doc) for doc in zipf_feed(offsets, ids))
@@ -220,8 +223,8 @@ def reload_times() -> dict[str, float]:
 # -- the table --------------------------------------------------------------------------------
 
 
-def compare(name: str, spec: str, n_queries: int) -> list[str]:
-    """Measure both sides on ``spec``; return table rows and check lines."""
+def compare(name: str, spec: str, n_queries: int) -> tuple[list[str], dict[str, float]]:
+    """Measure both sides on ``spec``; return table rows and the figures the targets need."""
     ours, rank = run_worker("ours", spec, n_queries), run_worker("rank", spec, n_queries)
     ours_mem = run_worker("ours", spec, 0, memory=True)["retained"]
     rank_mem = run_worker("rank", spec, 0, memory=True)
@@ -233,37 +236,47 @@ def compare(name: str, spec: str, n_queries: int) -> list[str]:
     top10 = f"{same}/{len(ours['tops'])}" + ("" if close else " (scores differ)")
     speedup = rank["p50"] / ours["p50"]
     rows = [
-        _row(name, "warta", ours, ours_mem, f"{speedup:.0f}x", top10, arrays=ours["arrays"]),
-        _row(name, "rank-bm25", rank, rank_mem["retained"], "1x", top10),
+        _row(name, "warta", ours, ours["arrays"], ours_mem, f"{speedup:.0f}x", top10),
+        _row(name, "rank-bm25", rank, rank_mem["doc_freqs"], rank_mem["retained"], "1x", top10),
+        f"{'':23}warta arrays: {(ours['arrays'] - ours['forward']) / MB:.1f} MB postings and "
+        f"scoring + {ours['forward'] / MB:.1f} MB forward index (kept for incremental reloads); "
+        f"RSS before building: {ours['rss_before'] / MB:.0f} MB"
+        + (f"; token-list feed: {ours['feed_s']:.2f} s of each build" if "feed_s" in ours else ""),
     ]
-    rows.append(
-        f"{'':12} rank-bm25 doc_freqs dicts: {rank_mem['doc_freqs'] / MB:.1f} MB; ours / theirs "
-        f"retained: {ours_mem / rank_mem['retained']:.3f}; RSS before build: warta "
-        f"{ours['rss_before'] / MB:.0f} MB, rank-bm25 {rank['rss_before'] / MB:.0f} MB"
-        + (
-            f"; feeding token lists: {ours['feed_s']:.2f} s of each build"
-            if "feed_s" in ours
-            else ""
-        )
-    )
-    return rows
+    figures = {
+        "p50": ours["p50"],
+        "speedup": speedup,
+        "identical": float(same == len(ours["tops"]) and close),
+        "arrays_ratio": ours["arrays"] / rank_mem["doc_freqs"],
+        "retained_ratio": ours_mem / rank_mem["retained"],
+        "scoring_ratio": (ours["arrays"] - ours["forward"]) / rank_mem["doc_freqs"],
+    }
+    return rows, figures
 
 
-def _row(corpus: str, impl: str, r: dict[str, Any], retained: int | None, speedup: str,
-         top10: str, *, arrays: int | None = None) -> str:  # fmt: skip
-    memory = f"{arrays / MB:.1f}/" if arrays is not None else "-/"
-    memory += f"{retained / MB:.1f}" if retained is not None else "-"
+def _row(corpus: str, impl: str, r: dict[str, Any], index: int, retained: int | None,
+         speedup: str, top10: str) -> str:  # fmt: skip
+    kept = f"{retained / MB:.1f}" if retained is not None else "-"
     return (
-        f"{corpus:12} {impl:10} {r['chunks']:>9,} {r['build_s']:>8.2f} "
-        f"{r['chunks'] / r['build_s']:>10,.0f} {r['p50']:>8.3f} {r['p95']:>8.3f} {speedup:>8} "
-        f"{memory:>15} {r['peak_rss'] / MB:>9.0f} {top10:>9}"
+        f"{corpus:10} {impl:10} {r['chunks']:>9,} {r['build_s']:>8.2f} "
+        f"{r['chunks'] / r['build_s']:>9,.0f} {r['p50']:>8.3f} {r['p95']:>8.3f} {speedup:>8} "
+        f"{index / MB:>8.1f} {kept:>8} {r['peak_rss'] / MB:>8.0f} {top10:>9}"
     )
 
 
 HEADER = (
-    f"{'corpus':12} {'impl':10} {'chunks':>9} {'build s':>8} {'chunks/s':>10} {'p50 ms':>8} "
-    f"{'p95 ms':>8} {'speed-up':>8} {'index MB arr/ret':>15} {'peak RSS':>9} {'top-10 ==':>9}"
+    f"{'corpus':10} {'impl':10} {'chunks':>9} {'build s':>8} {'chunks/s':>9} {'p50 ms':>8} "
+    f"{'p95 ms':>8} {'speed-up':>8} {'index MB':>8} {'kept MB':>8} {'peak RSS':>8} "
+    f"{'top-10 ==':>9}"
 )
+NOTES = """\
+index MB: warta = bytes of its numpy arrays; rank-bm25 = its doc_freqs dicts (tracemalloc).
+kept MB: everything the built index retains (tracemalloc, separate process). peak RSS: MB,
+ru_maxrss of the measuring process. p50/p95: warta top_k(10); rank-bm25 get_scores."""
+
+
+def _check(label: str, ok: bool, detail: str) -> str:
+    return f"  [{'ok' if ok else 'MISSED'}] {label}: {detail}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -279,30 +292,47 @@ def main(argv: list[str] | None = None) -> None:
     if args.worker:
         print(json.dumps(worker(*args.worker, args.queries, args.memory)))
         return
-    print(HEADER)
+    print(HEADER, flush=True)
+    checks: list[str] = []
     if not args.only_scale:
         for size in (int(s) for s in args.sizes.split(",") if s):
-            print(
-                "\n".join(compare(f"zipf {size // 1000}k", f"zipf:{size}", args.queries)),
-                flush=True,
-            )
+            rows, f = compare(f"zipf {size // 1000}k", f"zipf:{size}", args.queries)
+            print("\n".join(rows), flush=True)
+            if size == 100_000:
+                checks += [
+                    _check("100k p50 <= 1 ms", f["p50"] <= 1, f"{f['p50']:.3f} ms"),
+                    _check("100k >= 100x get_scores", f["speedup"] >= 100, f"{f['speedup']:.0f}x"),
+                    _check("100k top-10 identical", f["identical"] == 1, "all queries"),
+                    _check(
+                        "100k index memory <= 1/3",
+                        f["arrays_ratio"] <= 1 / 3,
+                        f"arrays/doc_freqs {f['arrays_ratio']:.2f}, kept/kept "
+                        f"{f['retained_ratio']:.2f}, postings+scoring only "
+                        f"{f['scoring_ratio']:.2f}",
+                    ),
+                ]
         if DETIK.is_file():
-            print("\n".join(compare("detik", "detik", args.queries)), flush=True)
+            print("\n".join(compare("detik", "detik", args.queries)[0]), flush=True)
     for size in args.scale:
         r = run_worker("ours", f"zipf:{size}", args.queries)
+        name = f"zipf {size // 1000}k"
+        print(_row(name, "warta", r, r["arrays"], None, "-", "-"), flush=True)
+        checks += [
+            _check(
+                f"{name} peak RSS <= 2 GB", r["peak_rss"] <= 2 << 30, f"{r['peak_rss'] / MB:.0f} MB"
+            ),
+            _check(f"{name} p50 <= 10 ms", r["p50"] <= 10, f"{r['p50']:.3f} ms"),
+        ]
+    print(NOTES)
+    if not args.only_scale and DETIK.is_file():
+        tokens_s, chars_s = analysis_rate()
         print(
-            _row(f"zipf {size // 1000}k", "warta", r, None, "-", "-", arrays=r["arrays"]),
-            flush=True,
+            f"\nanalysis (detik): {tokens_s:,.0f} tokens/s; chunking: {chars_s / 1e6:.1f}M chars/s"
         )
-    if args.only_scale or not DETIK.is_file():
-        return
-    tokens_s, chars_s = analysis_rate()
-    print(
-        f"\nanalysis (detik): {tokens_s:,.0f} tokens/s analysed, {chars_s / 1e6:.1f} M chars/s chunked"
-    )
-    figures = reload_times()
-    print("reload, 1,000 detik articles (one .json file each, in a temporary directory):")
-    print("\n".join(f"  {k:24} {v:7.3f} s" for k, v in figures.items()))
+        print("reload, 1,000 detik articles (one .json file each, in a temporary directory):")
+        print("\n".join(f"  {k:24} {v:7.3f} s" for k, v in reload_times().items()))
+    if checks:
+        print("\ntargets:\n" + "\n".join(checks))
 
 
 if __name__ == "__main__":

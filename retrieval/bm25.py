@@ -33,14 +33,20 @@ def forward_from_tokens(
     offsets = array("q", [0])
     term_ids = array("i")
     tfs = array("H")
+    setdefault = vocab.setdefault
     for doc in docs:
-        for term, count in Counter(doc).items():
-            tid = vocab.get(term)
-            if tid is None:
-                tid = vocab[term] = len(terms)
-                terms.append(term)
-            term_ids.append(tid)
-            tfs.append(min(count, _TF_MAX))
+        counts = Counter(doc)
+        known = len(vocab)
+        # One C-level pass per document, not Python statements per term: setdefault numbers a
+        # new term len(vocab) when first met, the same first-occurrence order as before.
+        ids = [setdefault(term, len(vocab)) for term in counts]
+        if len(vocab) > known:
+            terms.extend(term for term, tid in zip(counts, ids, strict=True) if tid >= known)
+        term_ids.extend(ids)
+        if len(doc) > _TF_MAX:
+            tfs.extend(min(count, _TF_MAX) for count in counts.values())
+        else:
+            tfs.extend(counts.values())
         offsets.append(len(term_ids))
     return (
         np.frombuffer(offsets, dtype=np.int64).copy(),
@@ -84,8 +90,10 @@ class CompactBM25(BM25Okapi):  # type: ignore[misc]
             raise ValueError("cannot index an empty corpus")
         counts = np.diff(fwd_offsets)
         doc_ids = np.repeat(np.arange(self.corpus_size, dtype=np.int32), counts)
-        lengths = np.zeros(self.corpus_size, dtype=np.int64)
-        np.add.at(lengths, doc_ids, fwd_tfs.astype(np.int64))
+        # Chunk lengths as differences of a running sum (np.add.at is slow on tens of millions).
+        running = np.concatenate(([0], np.cumsum(fwd_tfs, dtype=np.int64)))
+        lengths = running[fwd_offsets[1:]] - running[fwd_offsets[:-1]]
+        del running
         self.doc_len = lengths
         self.avgdl = int(lengths.sum()) / self.corpus_size
         order = np.argsort(fwd_terms, kind="stable")
@@ -94,7 +102,7 @@ class CompactBM25(BM25Okapi):  # type: ignore[misc]
         self.post_docs = doc_ids[order]
         self.post_tfs = fwd_tfs[order]
         del order, doc_ids
-        return {self.terms[t]: int(df[t]) for t in range(len(self.terms)) if df[t] > 0}
+        return {term: f for term, f in zip(self.terms, df.tolist(), strict=True) if f > 0}
 
     def _calc_idf(self, nd: dict[str, int]) -> None:
         if self.idf_mode == "okapi":
@@ -105,8 +113,12 @@ class CompactBM25(BM25Okapi):  # type: ignore[misc]
             self.idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in nd.items()}
             self.average_idf = sum(self.idf.values()) / len(self.idf)
         idf = np.zeros(len(self.terms), dtype=np.float64)
-        for word, value in self.idf.items():
-            idf[self.vocab[word]] = value
+        n = len(self.idf)
+        ids = np.fromiter((self.vocab[word] for word in self.idf), dtype=np.int64, count=n)
+        idf[ids] = np.fromiter(self.idf.values(), dtype=np.float64, count=n)
+        # Scoring reads idf_array; the dict costs ~60 bytes a term (12 MB for 200k terms) and
+        # an index loaded from disk has none either.
+        self.idf = {}
         self._finish(idf)
 
     def _finish(self, idf: F64) -> None:

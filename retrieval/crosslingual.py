@@ -191,14 +191,17 @@ def expand_with(
         if term not in original and term not in target_stop and term_weight > out.get(term, 0):
             out[term] = term_weight
 
-    def translate(translations: Sequence[Translation]) -> None:
+    def translate(translations: Sequence[Translation], span: int = 1) -> None:
+        # A translation may add up to ``weight`` per source word it covers, shared among its
+        # terms: train -> kereta api gives each term half, national park -> taman nasional
+        # gives each its whole. The cap counts terms, per source word.
         used = 0
         for tr in translations:
             new = [t for t in tr.terms if t not in original and t not in target_stop]
-            if not new or used + len(new) > max_per_word:
+            if not new or used + len(new) > max_per_word * span:
                 continue
-            for term in new:  # a phrase's weight is shared among its terms
-                add(term, weight * tr.confidence / len(tr.terms))
+            for term in new:
+                add(term, weight * tr.confidence * min(1.0, span / len(tr.terms)))
             used += len(new)
 
     i = 0
@@ -211,7 +214,7 @@ def expand_with(
             found = tuple(t for t in lexicon.lookup([word.token]) if t.curated)
         elif word.kind != "number":
             span, found = _longest_match(lexicon, words, i)
-        translate(found)
+        translate(found, span)
         if not found and word.kind == "word" and word.parts:
             for part in word.parts:  # negara-negara, anti-korupsi
                 translate(lexicon.lookup([part]))

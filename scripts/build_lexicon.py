@@ -5,8 +5,9 @@ FreeDict eng-ind) and the curated pairs in retrieval/data/lexicon/curated.tsv, s
 with retrieval.analysis, scores every (source key, target terms) pair, keeps the best few per
 key and writes one file per direction. The output is byte-for-byte reproducible.
 
-Usage: python scripts/build_lexicon.py [--source DIR] [--output DIR] [--curated FILE]
-                                      [--irregular FILE]
+Usage (with the project installed, e.g. .venv/bin/python):
+    python scripts/build_lexicon.py [--source DIR] [--output DIR] [--curated FILE]
+                                    [--irregular FILE]
 """
 
 from __future__ import annotations

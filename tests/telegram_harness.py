@@ -21,6 +21,7 @@ from bot.llm import FakeGenerator, Generation, Prompt, TokenCallback
 from bot.settings import Settings
 from bot.telegram.app import App, build_application, load_state, run
 from bot.telegram.state import BotState
+from retrieval.builder import Progress, ReloadReport
 from retrieval.store import CorpusIndex
 from tests.fakebotapi import BotMessage, FakeBotAPI, FakeChat, FakeUser
 
@@ -68,7 +69,7 @@ class GatedGenerator(FakeGenerator):
 
 
 class GatedIndex(CorpusIndex):
-    """A CorpusIndex whose reloads wait until the test opens ``gate`` (open at first)."""
+    """A CorpusIndex whose reloads pause after the first file until the test opens ``gate``."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -76,11 +77,19 @@ class GatedIndex(CorpusIndex):
         self.gate.set()
         self.entered = threading.Event()
 
-    def reload(self, **kwargs: Any) -> Any:
-        self.entered.set()
-        if not self.gate.wait(timeout=30):
-            raise TimeoutError("the test never opened the reload gate")
-        return super().reload(**kwargs)
+    def reload(self, *, progress: Progress | None = None) -> ReloadReport:
+        first = [True]
+
+        def gated(done: int, total: int) -> None:
+            if progress is not None:
+                progress(done, total)
+            if first[0]:
+                first[0] = False
+                self.entered.set()
+                if not self.gate.wait(timeout=30):
+                    raise TimeoutError("the test never opened the reload gate")
+
+        return super().reload(progress=gated)
 
 
 def is_final(message: BotMessage) -> bool:

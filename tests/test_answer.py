@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,8 +16,6 @@ from bot.llm import FakeGenerator
 from bot.prompts import Passage, build_prompt
 from retrieval.search import build_query, search
 from retrieval.store import CorpusIndex
-
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 KIM_1 = "Kim Jong-un berangkat ke Rusia dengan kereta api lapis baja."
 FESTIVAL_1 = "Festival kuliner Bandung dibuka pada Sabtu dengan 200 gerai makanan."
@@ -123,11 +121,11 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> CorpusIndex:
 
 
 def ask(
-    index: CorpusIndex, question: str, *outputs: str, **options: float
+    index: CorpusIndex, question: str, *outputs: str, **options: Any
 ) -> tuple[Answer, FakeGenerator]:
     """Answer question with a fake model scripted to say outputs (no cross-lingual terms)."""
     fake = FakeGenerator(*outputs)
-    answerer = Answerer(index=index, generator=fake, crosslingual=False, **options)  # type: ignore[arg-type]
+    answerer = Answerer(index=index, generator=fake, crosslingual=False, **options)
     return answerer.answer(question), fake
 
 
@@ -456,9 +454,8 @@ def test_passages_fit_the_token_budget(index: CorpusIndex) -> None:
     assert re.findall(r"^\[(\d+)\]", tight.history[0].user, re.MULTILINE) == ["1"]
 
 
-def test_passages_sent_to_the_model_never_overlap(tmp_path: Path) -> None:
-    shutil.copytree(SEEDS, tmp_path / "corpus")
-    index = CorpusIndex([tmp_path / "corpus"], tmp_path / "data")
+def test_passages_sent_to_the_model_never_overlap(seed_corpus: Path, tmp_path: Path) -> None:
+    index = CorpusIndex([seed_corpus], tmp_path / "data")
     article = index.snapshot.articles[0]
 
     _, fake = ask(index, "Apa kata John Kirby tentang senjata Korea Utara untuk Rusia?", "x")

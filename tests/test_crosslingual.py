@@ -103,6 +103,18 @@ def test_longest_phrase_wins_over_its_words() -> None:
     ]
 
 
+def test_a_phrase_translation_gets_the_weight_and_cap_of_each_word_it_covers() -> None:
+    lexicon = make_lexicon(
+        "en", {"national park": [("taman nasional", 1.0), ("kebun raya", 0.5), ("cagar", 0.5)]}
+    )
+    assert expand_with(lexicon, "a national park", max_per_word=2) == [
+        ("taman", 0.4),
+        ("nasional", 0.4),
+        ("kebun", 0.2),
+        ("raya", 0.2),
+    ]
+
+
 def test_acronyms_use_curated_translations_only_and_may_spell_a_stopword() -> None:
     curated = make_lexicon("en", {"us": [("amerika serikat", 1.0)]}, curated=True)
     assert "us" in stopwords("en")

@@ -49,8 +49,10 @@ async def test_reload_shows_progress_and_report_while_questions_are_answered(
         index.gate.clear()
         index.entered.clear()
         reload = bot.say(admin, "/reload")
-        assert await bot.reply_text(admin, reload) == texts.text("reload_start", "en")
+        # The reload thread is inside the build, holding the index's reload lock.
         assert await asyncio.to_thread(index.entered.wait, 10)
+        assert index.reloading
+        await bot.reply_with(admin, reload, "🔄 Reloading the corpus… 1/2 files")
 
         # While the reload thread runs, questions are answered and a second reload refused.
         answer = await bot.ask(user, SEED_QUESTION)
@@ -61,6 +63,7 @@ async def test_reload_shows_progress_and_report_while_questions_are_answered(
         index.gate.set()
 
         text = await bot.reply_with(admin, reload, "✅")
+        assert len(bot.replies(admin, reload)) == 1  # the progress message became the report
         lines = text.splitlines()
         assert lines[0] == "✅ Reload finished."
         assert lines[1].startswith("1 added, 0 updated, 0 removed, 0 skipped; 2 articles, ")

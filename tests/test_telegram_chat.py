@@ -199,9 +199,13 @@ async def test_one_question_in_flight_per_user_and_a_queue_with_places(tmp_path:
         third = bot.say(users[2], SEED_QUESTION)
         assert await bot.reply_text(users[2], third) == texts.text("queued", "id", place="ke-2")
         model.gate.set()
-        answers = [await bot.answer(u, m) for u, m in zip(users, (first, second, third))]
+        answers = [
+            await bot.answer(u, m) for u, m in zip(users, (first, second, third), strict=True)
+        ]
         # The place-in-line message itself became the answer.
-        assert [len(bot.replies(u, m)) for u, m in zip(users, (first, second, third))] == [1, 1, 1]
+        assert [
+            len(bot.replies(u, m)) for u, m in zip(users, (first, second, third), strict=True)
+        ] == [1, 1, 1]
         assert all(a.buttons for a in answers)
 
 

@@ -22,9 +22,11 @@ async def test_flood_control_429_delays_replies_but_loses_nothing(tmp_path: Path
         bot.api.inject_429("editMessageText", count=1, retry_after=1)
         chats = [bot.api.private_chat(4000 + i, language_code="id") for i in range(2)]
         asked = [bot.say(chat, SEED_QUESTION) for chat in chats]
-        answers = [await bot.answer(chat, m, timeout=20) for chat, m in zip(chats, asked)]
+        answers = [
+            await bot.answer(chat, m, timeout=20) for chat, m in zip(chats, asked, strict=True)
+        ]
         assert all(a.buttons for a in answers)
-        for chat, message_id in zip(chats, asked):
+        for chat, message_id in zip(chats, asked, strict=True):
             assert len(bot.replies(chat, message_id)) == 1
     flood = [r for r in bot.api.rejected if r.status == 429]
     assert [r.method for r in flood] == ["sendMessage", "sendMessage", "editMessageText"]

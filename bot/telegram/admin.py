@@ -30,6 +30,7 @@ Context = ContextTypes.DEFAULT_TYPE
 Saved = Literal["added", "updated", "unchanged"]
 
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API lets bots download files up to 20 MB
+DOWNLOAD_TIMEOUT_S = 60.0  # a 10 MB document over a slow link takes longer than the 5 s default
 STATS_DETAIL_LINES = 10
 
 
@@ -224,7 +225,7 @@ class Admin:
         self.state.reloading = True
         try:
             file = await document.get_file()
-            data = bytes(await file.download_as_bytearray())
+            data = bytes(await file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT_S))
             try:
                 loaded = parse_file(name, data, max_bytes=settings.max_file_bytes)
                 saved = await asyncio.to_thread(save_file, settings.corpus_dir[0], name, data)

@@ -6,7 +6,7 @@ import logging
 import time
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
-from telegram.constants import ChatAction
+from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 
 from bot.answer import Answer
@@ -19,6 +19,8 @@ from bot.telegram.streaming import LiveMessage, Notify, run_threaded
 log = logging.getLogger(__name__)
 
 TYPING_EVERY_S = 4.5  # Telegram shows "typing…" for about 5 seconds per chat action
+# Telegram allows a group about 20 messages (edits included) a minute: stream more slowly there.
+GROUP_EDIT_INTERVAL_S = 3.0
 
 
 def source_keyboard(keys: SourceKeys, answer: Answer) -> InlineKeyboardMarkup | None:
@@ -80,7 +82,10 @@ async def _answer(
                 await live.show(texts.text("queued", lang, place=place))
             await ticket.admitted()
             wait_s = ticket.waited_s
-            answer = await _generate(state, bot, live, question)
+            interval = state.settings.stream_edit_interval_s
+            if message.chat.type != ChatType.PRIVATE:
+                interval = max(interval, GROUP_EDIT_INTERVAL_S)
+            answer = await _generate(state, bot, live, question, interval=interval)
     except BaseException:
         # Leave no "⏳ in line" message behind; the error handler apologises.
         await live.discard()
@@ -97,7 +102,9 @@ async def _answer(
     state.stats.record(latency_s=time.monotonic() - received, wait_s=wait_s)
 
 
-async def _generate(state: BotState, bot: Bot, live: LiveMessage, question: str) -> Answer:
+async def _generate(
+    state: BotState, bot: Bot, live: LiveMessage, question: str, *, interval: float
+) -> Answer:
     """Run the answer pipeline in a thread, streaming its text into ``live``."""
     parts: list[str] = []
 
@@ -123,7 +130,7 @@ async def _generate(state: BotState, bot: Bot, live: LiveMessage, question: str)
     return await run_threaded(
         work,
         on_change=refresh,
-        interval=state.settings.stream_edit_interval_s,
+        interval=interval,
         on_idle=typing,
         idle_every=TYPING_EVERY_S,
     )

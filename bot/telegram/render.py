@@ -88,12 +88,20 @@ def text_segments(text: str, *, limit: int = LIMIT) -> list[Segment]:
     return segments
 
 
-def wrapped_segments(text: str, tag: str, *, limit: int = LIMIT) -> list[Segment]:
-    """Wrap text in ``tag``; a text too long for one page becomes several wrapped pieces."""
-    return [
-        Segment(f"<{tag}>{escape(piece)}</{tag}>", utf16_len(piece))
-        for piece in cut(text, limit - 1)
-    ]
+def wrapped_segments(
+    text: str, tag: str, *, limit: int = LIMIT, room: int | None = None
+) -> list[Segment]:
+    """Wrap text in ``tag``; a text too long for one page becomes several wrapped pieces.
+
+    ``room`` is what is left on the current page: the first piece is cut to fit there.
+    """
+    pieces: list[str] = []
+    if room is not None and room >= 2 and utf16_len(text) > room:
+        first = cut(text, room)[0]
+        pieces.append(first)
+        text = text[len(first) :]
+    pieces += cut(text, limit)
+    return [Segment(f"<{tag}>{escape(piece)}</{tag}>", utf16_len(piece)) for piece in pieces]
 
 
 def pack(segments: Iterable[Segment], *, limit: int = LIMIT) -> list[str]:
@@ -180,7 +188,8 @@ def render_passage(
     if date:
         segments.append(plain(f"\n{date}"))
     segments.append(plain("\n"))
-    segments += wrapped_segments(quote, "blockquote", limit=limit)
+    room = limit - sum(segment.size for segment in segments)
+    segments += wrapped_segments(quote, "blockquote", limit=limit, room=room)
     if url and _HTTP_URL.fullmatch(url):
         segments += [plain("\n"), link(url, shorten(url, 200))]
     return pack(segments, limit=limit)
