@@ -36,6 +36,7 @@ SEED_QUESTIONS = (
     "Siapa juru bicara Dewan Keamanan Nasional AS?",
     "Who won the 2022 World Cup?",
 )
+WARM_UP = "Apa yang dibahas Putin dan Kim Jong-un?"  # not timed; fills the shared prefix cache
 
 
 class Recording:
@@ -103,6 +104,9 @@ def raw_llama(settings: Settings, model: Path) -> object:
         n_threads_batch=settings.model_threads,
         n_batch=512,
         seed=settings.model_seed,
+        # As LlamaGenerator loads it: without a full sliding-window cache, Gemma 3 cannot
+        # reuse the shared instruction prefix, and raw would pay for that, not for Warta.
+        swa_full=True,
         verbose=False,
     )
 
@@ -267,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         plan = [(seeds, q) for q in SEED_QUESTIONS]
         plan += [(facqa, q) for q in facqa_questions(args.facqa)]
         load_before = os.getloadavg()[0]
-        run_one(answerers[seeds], recorder, llama, SEED_QUESTIONS[0])  # warm-up, not counted
+        run_one(answerers[seeds], recorder, llama, WARM_UP)
         runs = []
         for i, (corpus, question) in enumerate(plan, start=1):
             runs.append(run_one(answerers[corpus], recorder, llama, question))

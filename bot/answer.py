@@ -12,9 +12,9 @@ from typing import Literal
 from bot import i18n
 from bot.citations import Cited, Citation, Source, extractive, is_degenerate, verify
 from bot.llm import Generator, TokenCallback
-from bot.prompts import NOT_FOUND, Passage, build_prompt
-from retrieval.analysis import Lang, detect_language
-from retrieval.search import Hit, Query, build_query, search
+from bot.prompts import NOT_FOUND, Passage, build_prompt, translation_prompt
+from retrieval.analysis import Lang, analyze, detect_language
+from retrieval.search import Hit, Query, build_query, search_query
 from retrieval.snapshot import Snapshot
 from retrieval.store import CorpusIndex
 
@@ -87,20 +87,23 @@ def term_weights(snap: Snapshot, query: Query) -> dict[str, float]:
 
 
 def coverage(hits: list[Hit], snap: Snapshot, query: Query) -> float:
-    """Share of the question's idf weight (original terms) found in the best passage."""
+    """Share of the question's idf weight found in one of the best passages.
+
+    A passage in the question's language must hold the question's own terms; one in the
+    other language is credited with the (down-weighted) translations it holds.
+    """
     if not hits or snap.bm25 is None:
         return 0.0
-    originals = {t: w for t, w in term_weights(snap, query).items()}
-    primary = {t for t, w in zip(query.terms, query.weights, strict=True) if w >= 1.0}
-    total = sum(originals[t] for t in primary) or 1.0
+    weighted = term_weights(snap, query)
+    own = set(analyze(query.text, query.lang))
+    total = sum(weighted[t] for t in own if t in weighted) or 1.0
     best = 0.0
     for hit in hits[:3]:
         lang = snap.languages[snap.article_index[hit.article.id]]
-        found = set(build_query(hit.chunk.text, lang=lang, crosslingual=False).terms)
-        # Cross-lingual: an expansion term found counts for the original term it came from.
-        matched = sum(originals[t] for t in primary if t in found)
-        expanded = sum(w for t, w in originals.items() if t not in primary and t in found)
-        best = max(best, min(1.0, (matched + expanded) / total))
+        found = set(analyze(hit.chunk.text, lang))
+        terms = own if lang == query.lang else set(weighted)
+        matched = sum(w for t, w in weighted.items() if t in terms and t in found)
+        best = max(best, min(1.0, matched / total))
     return best
 
 
@@ -115,6 +118,7 @@ class Answerer:
     max_tokens: int = 96
     min_coverage: float = 0.5
     crosslingual: bool = True
+    llm_translate: bool = False
 
     def _select(self, hits: list[Hit], snap: Snapshot) -> list[Source]:
         """Pick non-overlapping passages within the prompt token budget."""
@@ -138,19 +142,31 @@ class Answerer:
                 break
         return sources
 
+    def _translate(self, question: str, lang: Lang, corpus_langs: frozenset[Lang]) -> str | None:
+        """Ask an instruct model for the question in the other language (opt-in, chat only)."""
+        other: Lang = "en" if lang == "id" else "id"
+        if not (self.llm_translate and self.crosslingual and other in corpus_langs):
+            return None
+        if not getattr(self.generator, "chat", False):
+            return None
+        generation = self.generator.generate(translation_prompt(question, other), max_tokens=64)
+        return generation.text.strip() or None
+
     def answer(self, question: str, *, on_token: TokenCallback | None = None) -> Answer:
         """Answer ``question``; ``on_token`` receives raw model text as it streams."""
         t0 = time.perf_counter()
         question = question.strip()
         lang = detect_language(question)
         snap = self.index.snapshot
+        corpus_langs = frozenset(snap.languages)
         query = build_query(
             question,
             lang=lang,
-            corpus_langs=frozenset(snap.languages),
+            corpus_langs=corpus_langs,
             crosslingual=self.crosslingual,
+            translation=self._translate(question, lang, corpus_langs),
         )
-        hits = search(snap, question, k=self.top_k * 3, lang=lang, crosslingual=self.crosslingual)
+        hits = search_query(snap, query, k=self.top_k * 3)
         cover = coverage(hits, snap, query)
         t_retrieved = time.perf_counter()
         timings = {"retrieve": (t_retrieved - t0) * 1000, "generate": 0.0}

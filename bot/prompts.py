@@ -63,3 +63,16 @@ def build_prompt(question: str, passages: Sequence[Passage], lang: Lang) -> Prom
     user = f"{sources}:\n{body}\n\n{q_label}: {question.strip()}"
     completion = f"{_SYSTEM[lang]}\n\n{user}\n{a_label}:"
     return Prompt(system=_SYSTEM[lang], user=user, completion=completion, stop=STOP)
+
+
+_LANGUAGE_NAMES: dict[Lang, str] = {"id": "Indonesian", "en": "English"}
+
+
+def translation_prompt(question: str, target: Lang) -> Prompt:
+    """Build a request to translate a question into ``target`` (instruct models only)."""
+    system = (
+        f"Translate the user's question into {_LANGUAGE_NAMES[target]}. "
+        "Reply with the translation only."
+    )
+    completion = f"{system}\n\nQuestion: {question.strip()}\nTranslation:"
+    return Prompt(system=system, user=question.strip(), completion=completion, stop=("\n",))

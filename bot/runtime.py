@@ -45,4 +45,5 @@ def build_answerer(settings: Settings, index: CorpusIndex, generator: Generator)
         max_tokens=settings.model_max_tokens,
         min_coverage=settings.abstain_score,
         crosslingual=settings.crosslingual,
+        llm_translate=settings.llm_translate,
     )

@@ -78,6 +78,7 @@ _EXPECTED: dict[str, str] = {
     "prompt_token_budget": "an integer >= 1",
     "abstain_score": "a number from 0 to 1",
     "crosslingual": "true or false",
+    "llm_translate": "true or false",
     "max_concurrent_answers": "an integer >= 1",
     "user_questions_per_minute": "an integer >= 1",
     "max_question_chars": "an integer >= 1",
@@ -233,6 +234,7 @@ class Settings(BaseSettings):
     prompt_token_budget: int = Field(default=900, ge=1)
     abstain_score: float = Field(default=0.4, ge=0.0, le=1.0)
     crosslingual: bool = True
+    llm_translate: bool = False
     max_concurrent_answers: int = Field(default=1, ge=1)
     user_questions_per_minute: int = Field(default=5, ge=1)
     max_question_chars: int = Field(default=1000, ge=1)

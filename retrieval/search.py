@@ -40,8 +40,13 @@ def build_query(
     lang: Lang | None = None,
     corpus_langs: frozenset[Lang] = frozenset(LANGS),
     crosslingual: bool = True,
+    translation: str | None = None,
 ) -> Query:
-    """Analyse ``text``; add other-language terms when the corpus has that language."""
+    """Analyse ``text``; add other-language terms when the corpus has that language.
+
+    ``translation`` is an optional rendering of ``text`` in the other language (from an
+    instruct model); its terms are added with the same weight as lexicon translations.
+    """
     lang = lang or detect_language(text)
     weights: dict[str, float] = {}
     for term in analyze(text, lang):
@@ -50,7 +55,10 @@ def build_query(
     if crosslingual and other in corpus_langs:
         from retrieval.crosslingual import expand_query
 
-        for term, weight in expand_query(text, source=lang, weight=XL_WEIGHT):
+        expansions = expand_query(text, source=lang, weight=XL_WEIGHT)
+        if translation:
+            expansions += [(t, XL_WEIGHT) for t in analyze(translation, other)]
+        for term, weight in expansions:
             weights[term] = max(weights.get(term, 0.0), weight)
     return Query(text, lang, tuple(weights), tuple(weights.values()))
 
@@ -64,14 +72,17 @@ def search(
     crosslingual: bool = True,
 ) -> list[Hit]:
     """Return the ``k`` best passages of ``snap`` for ``text`` (fewer when fewer match)."""
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
-    if snap.bm25 is None:
-        return []
     query = build_query(
         text, lang=lang, corpus_langs=frozenset(snap.languages), crosslingual=crosslingual
     )
-    if not query.terms:
+    return search_query(snap, query, k=k)
+
+
+def search_query(snap: Snapshot, query: Query, *, k: int = 10) -> list[Hit]:
+    """Return the ``k`` best passages of ``snap`` for an analysed ``query``."""
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    if snap.bm25 is None or not query.terms:
         return []
     ids, scores = snap.bm25.top_k(query.terms, k, query.weights)
     hits = []

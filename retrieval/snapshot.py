@@ -19,6 +19,10 @@ from retrieval.documents import Article, Skipped
 from retrieval.errors import IndexFormatError
 
 FORMAT_VERSION = 1
+# Lucene's idf: on FacQA, RealTime QA and the cross-lingual dev set it ranks exactly as
+# rank-bm25's Okapi idf (R@5 0.907 / 0.868 / 0.824 both), but it never goes to zero or below,
+# which Okapi's does on small corpora (a term in 1 of 2 chunks scores 0: nothing is found).
+DEFAULT_IDF = "lucene"
 I32 = npt.NDArray[np.int32]
 
 
@@ -39,7 +43,7 @@ class BuildParams:
 
     chunk_chars: int
     overlap_chars: int
-    idf_mode: str = "okapi"
+    idf_mode: str = DEFAULT_IDF
     k1: float = 1.5
     b: float = 0.75
     epsilon: float = 0.25

@@ -16,7 +16,7 @@ from pathlib import Path
 from retrieval.builder import Progress, ReloadReport, build
 from retrieval.documents import DEFAULT_MAX_BYTES, scan_corpus
 from retrieval.errors import CorpusError, IndexFormatError, ReloadInProgressError
-from retrieval.snapshot import BuildParams, Snapshot, read_snapshot, write_snapshot
+from retrieval.snapshot import DEFAULT_IDF, BuildParams, Snapshot, read_snapshot, write_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class CorpusIndex:
         *,
         chunk_chars: int = 600,
         overlap_chars: int = 120,
-        idf_mode: str = "okapi",
+        idf_mode: str = DEFAULT_IDF,
         max_file_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         if not roots:
