@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +84,19 @@ def test_scores_equal_rank_bm25_on_a_real_corpus(
     assert ours.get_batch_scores(queries[0], [5, 0, 7]) == pytest.approx(
         ref.get_batch_scores(queries[0], [5, 0, 7]), rel=1e-12
     )
+
+
+def test_lucene_scores_equal_rank_bm25_with_lucene_idf(
+    real_corpus: tuple[Corpus, list[list[str]]],
+) -> None:
+    docs, queries = real_corpus
+    ours, ref = CompactBM25(docs, idf_mode="lucene"), BM25Okapi(docs)
+    # rank-bm25's scoring with Lucene's idf put in place of its own.
+    df = Counter(term for freqs in ref.doc_freqs for term in freqs)
+    n = ref.corpus_size
+    ref.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+    assert idf_of(ours) == pytest.approx(ref.idf, rel=1e-12)
+    assert_same_as_rank_bm25(ours, ref, queries)
 
 
 _WORDS = st.sampled_from([f"w{i}" for i in range(12)])

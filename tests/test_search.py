@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -53,12 +56,13 @@ NEWS = [
 ]
 
 
-def make_snapshot(root: Path) -> Snapshot:
+def make_snapshot(root: Path, *, idf_mode: str = PARAMS.idf_mode) -> Snapshot:
     """Write the NEWS corpus plus the seed article into ``root`` and build a snapshot."""
     root.mkdir()
     (root / "news.jsonl").write_text("\n".join(json.dumps(r) for r in NEWS) + "\n")
     shutil.copyfile(SEEDS / f"{SEED_ID}.txt", root / f"{SEED_ID}.txt")
-    snap, _ = build([root], PARAMS, max_file_bytes=1_000_000)
+    params = replace(PARAMS, idf_mode=idf_mode)
+    snap, _ = build([root], params, max_file_bytes=1_000_000)
     return snap
 
 
@@ -68,13 +72,19 @@ def snap(tmp_path: Path) -> Snapshot:
     return make_snapshot(tmp_path / "corpus")
 
 
-def reference_scores(snap: Snapshot, terms: list[str]) -> np.ndarray:
+def reference_scores(snap: Snapshot, terms: list[str], idf_mode: str) -> np.ndarray:
     """Score every chunk with plain rank-bm25 over the chunks' analysed texts."""
     docs = [
         analyze(snap.chunk(i).text, snap.languages[int(snap.chunks[i, 0])])
         for i in range(snap.n_chunks)
     ]
-    return np.asarray(BM25Okapi(docs).get_scores(terms))
+    ref = BM25Okapi(docs)
+    if idf_mode == "lucene":
+        # Lucene's idf, log(1 + (N - df + 0.5) / (df + 0.5)), in rank-bm25's own scoring.
+        df = Counter(term for freqs in ref.doc_freqs for term in freqs)
+        n = ref.corpus_size
+        ref.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+    return np.asarray(ref.get_scores(terms))
 
 
 # -- queries ----------------------------------------------------------------------------------
@@ -131,10 +141,13 @@ def test_snapshot_detects_languages_and_numbers_chunks(snap: Snapshot) -> None:
         "harga",
     ],
 )
-def test_search_ranks_by_bm25(snap: Snapshot, question: str) -> None:
+@pytest.mark.parametrize("idf_mode", ["okapi", "lucene"])
+def test_search_ranks_by_bm25(tmp_path: Path, idf_mode: str, question: str) -> None:
+    snap = make_snapshot(tmp_path / "corpus", idf_mode=idf_mode)
+    assert snap.params.idf_mode == idf_mode
     hits = search(snap, question, k=4, crosslingual=False)
     terms = list(build_query(question, crosslingual=False).terms)
-    expected = reference_scores(snap, terms)
+    expected = reference_scores(snap, terms, idf_mode)
     order = [int(i) for i in np.lexsort((np.arange(len(expected)), -expected)) if expected[i] > 0]
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
     assert len(hits) == min(4, len(order)) > 0
