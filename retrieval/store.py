@@ -128,8 +128,11 @@ class CorpusIndex:
                     progress=progress,
                 )
                 if snap is not self._snapshot:
-                    self._persist(snap)
-                    self._snapshot = snap
+                    written = self._persist(snap)
+                    # Serve the generation as written, memory-mapped: the forward index (read
+                    # only by the next reload) stays on disk instead of in RAM, and the files
+                    # are proven readable before the swap.
+                    self._snapshot = read_snapshot(written, expected=self.params)
                 self.last_report = report
                 return report
         finally:
@@ -151,8 +154,8 @@ class CorpusIndex:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def _persist(self, snap: Snapshot) -> None:
-        """Write ``snap`` as a new generation, then point CURRENT at it atomically."""
+    def _persist(self, snap: Snapshot) -> Path:
+        """Write ``snap`` as a new generation, point CURRENT at it atomically; return its path."""
         name = f"gen-{time.time_ns()}"
         tmp = self.directory / f".{name}.tmp"
         write_snapshot(snap, tmp)
@@ -163,6 +166,7 @@ class CorpusIndex:
             os.fsync(fh.fileno())
         os.replace(pointer, self.directory / _CURRENT)
         self._cleanup(keep=name)
+        return self.directory / name
 
     def _cleanup(self, *, keep: str) -> None:
         """Delete older generations and leftovers of crashed builds (mapped files stay valid)."""
