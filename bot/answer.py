@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot import i18n
-from bot.citations import Cited, Citation, Source, extractive, is_degenerate, verify
+from bot.citations import Citation, Cited, Source, extractive, is_degenerate, verify
 from bot.llm import Generator, TokenCallback
 from bot.prompts import NOT_FOUND, Passage, build_prompt, translation_prompt
 from retrieval.analysis import Lang, analyze, detect_language
@@ -126,7 +126,9 @@ class Answerer:
         used = 0
         for hit in hits:
             if any(
-                s.article.id == hit.article.id and hit.chunk.start < s.end and s.start < hit.chunk.end
+                s.article.id == hit.article.id
+                and hit.chunk.start < s.end
+                and s.start < hit.chunk.end
                 for s in sources
             ):
                 continue
@@ -215,4 +217,3 @@ class Answerer:
         if not cited.citations:
             return done(None, "abstained", **extra)
         return done(cited, "extractive", **extra)
-

@@ -74,7 +74,9 @@ def _model_runs(settings: Settings) -> Check:
         out = generator.generate(Prompt("", "", "The capital of France is", ()), max_tokens=1)
     except WartaError as exc:
         return Check("FAIL", "model run", str(exc))
-    return Check("ok", "model run", f"loaded {generator.name}, generated {out.completion_tokens} token")
+    return Check(
+        "ok", "model run", f"loaded {generator.name}, generated {out.completion_tokens} token"
+    )
 
 
 def _resources(settings: Settings, model: Path | None) -> list[Check]:

@@ -66,7 +66,9 @@ _CUES: dict[Lang, dict[str, float]] = {
         ).split()
     },
 }
-_ID_AFFIX_RE = re.compile(r"^(meng|meny|mem|men|me|ber|ter|di|ke|pe|per)\w{3,}|\w{3,}(nya|kan|lah)$")
+_ID_AFFIX_RE = re.compile(
+    r"^(meng|meny|mem|men|me|ber|ter|di|ke|pe|per)\w{3,}|\w{3,}(nya|kan|lah)$"
+)
 _EN_AFFIX_RE = re.compile(r"\w{2,}(ing|tion|ed|ly|ness|ment|'s)$")
 
 

@@ -112,8 +112,16 @@ def build(
     plan = _plan(files, old)
     if old is not None and not plan.parse and not plan.removed and plan.reuse == dict(old.files):
         # Nothing changed: keep serving the same generation.
-        report = ReloadReport((), (), (), old.skipped, len(old.articles), old.n_chunks,
-                              time.perf_counter() - t0, changed=False)
+        report = ReloadReport(
+            (),
+            (),
+            (),
+            old.skipped,
+            len(old.articles),
+            old.n_chunks,
+            time.perf_counter() - t0,
+            changed=False,
+        )
         return old, report
     for rel, entry in list(plan.reuse.items()):
         # A file that lost an article to a duplicate id is parsed again: the other copy may
@@ -166,7 +174,9 @@ def build(
                 lang = detect_language(f"{article.title}\n{article.text[:3000]}")
                 languages.append(lang)
                 cut = chunk_spans(
-                    article.text, target_chars=params.chunk_chars, overlap_chars=params.overlap_chars
+                    article.text,
+                    target_chars=params.chunk_chars,
+                    overlap_chars=params.overlap_chars,
                 )
                 table = np.array([(a_index, s.start, s.end) for s in cut], dtype=np.int32)
                 spans.append(table.reshape(-1, 3))

@@ -70,7 +70,9 @@ def _plain_article(relpath: str, text: str, *, markdown: bool) -> Article:
     heading = _HEADING_RE.match(first) if markdown else None
     if heading:
         title = heading.group(1)
-    elif len(first.strip()) <= _TITLE_MAX_CHARS and "\n" in text.strip() and not _is_dateline(first):
+    elif (
+        len(first.strip()) <= _TITLE_MAX_CHARS and "\n" in text.strip() and not _is_dateline(first)
+    ):
         title = first.strip()
     return Article(id=path_id(relpath), title=title, text=text, source=relpath)
 
