@@ -45,6 +45,11 @@ class GatedGenerator(FakeGenerator):
         self.gate.set()
         self.entered = threading.Semaphore(0)
 
+    async def started(self, *, timeout: float = 10) -> None:
+        """Wait until a generation reached the gate."""
+        if not await asyncio.to_thread(self.entered.acquire, True, timeout):
+            raise TimeoutError("no generation started")
+
     def _wait(self) -> None:
         self.entered.release()
         if not self.gate.wait(timeout=30):

@@ -20,9 +20,7 @@ from tests.telegram_harness import (
 )
 
 SEED_ID = "000_76514cd01a3de205"
-SEED_TEXT = (Path(__file__).resolve().parent.parent / "seeds" / f"{SEED_ID}.txt").read_text(
-    encoding="utf-8"
-)
+SEED_TEXT = (SEEDS / f"{SEED_ID}.txt").read_text(encoding="utf-8")
 
 
 @pytest.fixture(autouse=True)
@@ -191,7 +189,7 @@ async def test_one_question_in_flight_per_user_and_a_queue_with_places(tmp_path:
     async with running_bot(tmp_path, outputs=[SEED_OUTPUT] * 3, generator=model) as bot:
         users = [bot.api.private_chat(1100 + i, language_code="id") for i in range(3)]
         first = bot.say(users[0], SEED_QUESTION)
-        await _acquire(model)
+        await model.started()
         again = bot.say(users[0], "Dan Putin?")
         assert await bot.reply_text(users[0], again) == texts.text("busy", "id")
         second = bot.say(users[1], SEED_QUESTION)
@@ -261,10 +259,3 @@ async def test_the_bot_token_never_reaches_the_logs(
     assert api.token not in caplog.text
     assert f"{api.base_url}{MASK}/sendMessage" in caplog.text
     assert f"request to {api.base_url}{MASK} failed" in caplog.text
-
-
-async def _acquire(model: GatedGenerator) -> None:
-    """Wait (in a thread, with a timeout) until a generation has started."""
-    import asyncio
-
-    assert await asyncio.to_thread(model.entered.acquire, True, 10)

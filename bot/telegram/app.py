@@ -65,16 +65,21 @@ def load_state(
     return state
 
 
-def build_application(state: BotState) -> App:
-    """Build the python-telegram-bot application with Warta's handlers and rate limiter."""
-    settings = state.settings
+def bot_token(settings: Settings) -> str:
+    """Return the bot token, or raise TelegramSetupError if it is not configured."""
     if settings.telegram_token is None:
         raise TelegramSetupError(
             "WARTA_TELEGRAM_TOKEN is not set; get a bot token from @BotFather and set it."
         )
+    return settings.telegram_token.get_secret_value()
+
+
+def build_application(state: BotState) -> App:
+    """Build the python-telegram-bot application with Warta's handlers and rate limiter."""
+    settings = state.settings
     application = (
         ApplicationBuilder()
-        .token(settings.telegram_token.get_secret_value())
+        .token(bot_token(settings))
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .rate_limiter(AIORateLimiter(max_retries=MAX_RETRIES))
@@ -165,6 +170,7 @@ async def run(application: App, state: BotState, *, stop: asyncio.Event) -> None
 
 def serve(settings: Settings) -> None:
     """Run the bot until SIGINT or SIGTERM (``warta serve``)."""
+    bot_token(settings)  # fail before the slow loading, not after
     if settings.mode == "webhook" and settings.webhook_secret is None:
         # Without a configured secret, a random one still lets only Telegram post updates.
         settings = settings.model_copy(

@@ -73,6 +73,7 @@ async def answer_question(state: BotState, bot: Bot, message: Message, question:
 async def _answer(
     state: BotState, bot: Bot, message: Message, user: User, question: str, received: float
 ) -> None:
+    """Wait for a slot (showing the place in line), generate, then show the final pages."""
     live = LiveMessage(bot, message.chat_id, reply_to=message.message_id)
     lang = texts.question_lang(question, user.language_code)
     try:
