@@ -539,17 +539,3 @@ def test_real_model_prompt_longer_than_context(llama: LlamaGenerator) -> None:
         f"The prompt takes {llama.count_tokens(long_prompt) + 1} tokens but the model context "
         "holds 1024; raise WARTA_MODEL_CTX or send fewer passages."
     )
-
-
-@pytest.mark.slow
-def test_real_model_throughput(llama: LlamaGenerator) -> None:
-    result = llama.generate(prompt("Berita hari ini: Presiden"), max_tokens=64)
-
-    assert result.first_token_ms is not None
-    decode_ms = result.total_ms - result.first_token_ms
-    per_second = (result.completion_tokens - 1) / (decode_ms / 1000) if decode_ms else 0.0
-    print(
-        f"\nprompt {result.prompt_tokens} tok, first token {result.first_token_ms:.0f} ms, "
-        f"{result.completion_tokens} tok in {result.total_ms:.0f} ms ({per_second:.1f} tok/s)"
-    )
-    assert result.completion_tokens > 0

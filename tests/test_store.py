@@ -298,8 +298,9 @@ def test_unusable_index_is_detected_and_rebuilt(
 def test_other_chunk_settings_rebuild_the_index(
     corpus: Path, data_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    CorpusIndex([corpus], data_dir).open()
     caplog.set_level(logging.WARNING, logger="retrieval")
+    CorpusIndex([corpus], data_dir).open()
+    caplog.clear()
     index = CorpusIndex([corpus], data_dir, chunk_chars=200, overlap_chars=50)
     report = index.open()
     assert report is not None and len(report.added) == 6
