@@ -249,22 +249,27 @@ def test_english_framing_around_a_quote_in_the_source_language(index: CorpusInde
         "Kim Jong-un akan bertemu Putin di Vladivostok [2].",
     )
 
-    quote = "He is expected to meet President Vladimir Putin."
-    cite = Citation(
-        1,
-        "en-train",
-        "Kim travels by armoured train",
-        "https://example.com/kim",
-        "2023-09-11",
-        quote,
-        70,
-        70 + len(quote),
+    summit = "Pertemuan puncak Putin dan Kim Jong-un berlangsung di Vladivostok pada Selasa."
+    meet = "He is expected to meet President Vladimir Putin."
+    cites = (
+        Citation(1, "summit", "Pertemuan puncak di Vladivostok", None, "2023-09-12", summit, 0, 78),
+        Citation(
+            2,
+            "en-train",
+            "Kim travels by armoured train",
+            "https://example.com/kim",
+            "2023-09-11",
+            meet,
+            70,
+            70 + len(meet),
+        ),
     )
     assert summary(answer) == (
-        f"According to the sources (quoted in their original language): “{quote}” [1]",
+        "According to the sources (quoted in their original language): "
+        f"“{summit}” [1] “{meet}” [2]",
         "en",
         False,
-        (cite,),
+        cites,
         "extractive",
     )
 
@@ -449,7 +454,7 @@ def test_passages_fit_the_token_budget(index: CorpusIndex) -> None:
     _, roomy = ask(index, question, "x")
     _, tight = ask(index, question, "x", prompt_token_budget=1)
 
-    assert re.findall(r"^\[(\d+)\]", roomy.history[0].user, re.MULTILINE) == ["1", "2"]
+    assert re.findall(r"^\[(\d+)\]", roomy.history[0].user, re.MULTILINE) == ["1", "2", "3"]
     # The best passage is always sent, even over the budget.
     assert re.findall(r"^\[(\d+)\]", tight.history[0].user, re.MULTILINE) == ["1"]
 
