@@ -107,6 +107,24 @@ def coverage(hits: list[Hit], snap: Snapshot, query: Query) -> float:
     return best
 
 
+# A generated answer must rest on a sentence that matches the question about as well as the
+# best sentence in the passages; otherwise the model answered something else, and the quote
+# of that best sentence serves the asker better.
+ON_TOPIC = 0.6
+
+
+def _on_topic(
+    cited: Cited, sources: list[Source], weights: Mapping[str, float], best: float
+) -> bool:
+    """Tell whether one of the answer's quotes matches the question nearly as well as the best."""
+    langs = {s.article.id: s.lang for s in sources}
+    scores = [
+        sum(weights.get(t, 0.0) for t in set(analyze(c.quote, langs[c.article_id])))
+        for c in cited.citations
+    ]
+    return bool(scores) and max(scores) >= ON_TOPIC * best
+
+
 @dataclass
 class Answerer:
     """Answer questions from a corpus index with a generator; one object per process."""
@@ -206,14 +224,18 @@ class Answerer:
             "first_token_ms": generation.first_token_ms,
         }
         weights = term_weights(snap, query)
+        same_lang = all(s.lang == lang for s in sources)
+        lead = i18n.text("extractive_lead_same" if same_lang else "extractive_lead", lang)
+        quoted, best = extractive(sources, weights, lead=lead)
         output = generation.text.strip()
         if output and not is_degenerate(output) and NOT_FOUND[lang] not in output.upper():
             cited = verify(output, sources, weights)
-            if cited is not None and detect_language(cited.text, default=lang) == lang:
+            if (
+                cited is not None
+                and detect_language(cited.text, default=lang) == lang
+                and _on_topic(cited, sources, weights, best)
+            ):
                 return done(cited, "generated", **extra)
-        same_lang = all(s.lang == lang for s in sources)
-        lead = i18n.text("extractive_lead_same" if same_lang else "extractive_lead", lang)
-        cited, _ = extractive(sources, weights, lead=lead)
-        if not cited.citations:
+        if not quoted.citations:
             return done(None, "abstained", **extra)
-        return done(cited, "extractive", **extra)
+        return done(quoted, "extractive", **extra)
