@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot import i18n
-from bot.citations import Citation, Cited, Source, extractive, is_degenerate, verify
+from bot.citations import Citation, Cited, Source, extractive, focus, is_degenerate, verify
 from bot.llm import Generator, TokenCallback
 from bot.prompts import NOT_FOUND, Passage, build_prompt, translation_prompt
 from retrieval.analysis import Lang, analyze, detect_language
@@ -137,9 +137,13 @@ class Answerer:
     min_coverage: float = 0.5
     crosslingual: bool = True
     llm_translate: bool = False
+    passage_chars: int = 360
 
-    def _select(self, hits: list[Hit], snap: Snapshot) -> list[Source]:
-        """Pick non-overlapping passages within the prompt token budget."""
+    def _select(
+        self, hits: list[Hit], snap: Snapshot, weights: Mapping[str, float]
+    ) -> list[Source]:
+        """Pick non-overlapping passages within the prompt token budget, each narrowed to the
+        sentences around its best match (prompt evaluation is most of the answer time)."""
         sources: list[Source] = []
         used = 0
         for hit in hits:
@@ -150,13 +154,15 @@ class Answerer:
                 for s in sources
             ):
                 continue
-            cost = self.generator.count_tokens(hit.chunk.text) + 12
-            if sources and used + cost > self.prompt_token_budget:
-                continue
             lang = snap.languages[snap.article_index[hit.article.id]]
             c = hit.chunk
+            a, z = focus(c.text, lang, weights, max_chars=self.passage_chars)
+            text = hide_injections(c.text[a:z])
+            cost = self.generator.count_tokens(text) + 12
+            if sources and used + cost > self.prompt_token_budget:
+                continue
             n = len(sources) + 1
-            sources.append(Source(n, hit.article, c.start, c.end, lang, hide_injections(c.text)))
+            sources.append(Source(n, hit.article, c.start + a, c.start + z, lang, text))
             used += cost
             if len(sources) >= self.top_k:
                 break
@@ -211,7 +217,8 @@ class Answerer:
 
         if not hits or cover < self.min_coverage:
             return done(None, "abstained")
-        sources = self._select(hits, snap)
+        weights = term_weights(snap, query)
+        sources = self._select(hits, snap, weights)
         passages = [
             Passage(s.n, hide_injections(s.article.title).strip(), s.article.date, s.text)
             for s in sources
@@ -223,7 +230,6 @@ class Answerer:
             "prompt_tokens": generation.prompt_tokens,
             "first_token_ms": generation.first_token_ms,
         }
-        weights = term_weights(snap, query)
         same_lang = all(s.lang == lang for s in sources)
         lead = i18n.text("extractive_lead_same" if same_lang else "extractive_lead", lang)
         quoted, best = extractive(sources, weights, lead=lead)

@@ -199,3 +199,24 @@ def is_degenerate(output: str) -> bool:
         return True
     trigrams = [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
     return len(trigrams) >= 6 and len(set(trigrams)) / len(trigrams) < 0.7
+
+
+def focus(
+    text: str, lang: Lang, weights: Mapping[str, float], *, max_chars: int
+) -> tuple[int, int]:
+    """Return the whole-sentence span (<= max_chars) grown around the best-matching sentence."""
+    spans = sentence_spans(text)
+    if not spans:
+        return 0, len(text)
+    scores = [
+        sum(weights.get(t, 0.0) for t in set(analyze(text[s.start : s.end], lang))) for s in spans
+    ]
+    lo = hi = max(range(len(spans)), key=lambda i: (scores[i], -i))
+    while True:
+        grow = [i for i in (lo - 1, hi + 1) if 0 <= i < len(spans)]
+        grow = [i for i in grow if spans[max(i, hi)].end - spans[min(i, lo)].start <= max_chars]
+        if not grow:
+            break
+        pick = max(grow, key=lambda i: (scores[i], -i))
+        lo, hi = min(lo, pick), max(hi, pick)
+    return spans[lo].start, spans[hi].end

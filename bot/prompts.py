@@ -30,7 +30,9 @@ _LABELS: dict[Lang, tuple[str, str, str]] = {
     "en": ("Sources", "Question", "Answer"),
 }
 NOT_FOUND: dict[Lang, str] = {"id": "TIDAK DITEMUKAN", "en": "NOT FOUND"}
-STOP: tuple[str, ...] = ("\n\n", "\nPertanyaan:", "\nQuestion:", "\n[", "<end_of_turn>", "</s>")
+# The answer is one or two sentences on one line: a base model that goes on to a new line is
+# starting another "question" or "answer" of its own.
+STOP: tuple[str, ...] = ("\n", "<end_of_turn>", "</s>")
 
 
 @dataclass(frozen=True)

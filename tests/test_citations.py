@@ -13,12 +13,14 @@ from bot.citations import (
     Source,
     best_quote,
     extractive,
+    focus,
     is_degenerate,
     numbers,
     split_claims,
     support,
     verify,
 )
+from retrieval.analysis import analyze
 from retrieval.documents import Article
 
 # The passage is a span in the middle of its article, so quote offsets are article offsets.
@@ -357,3 +359,19 @@ def test_is_degenerate_flags_empty_and_repeating_output() -> None:
 def test_is_degenerate_accepts_a_plain_answer() -> None:
     assert not is_degenerate("Kim Jong-un berangkat dengan kereta api lapis baja [1].")
     assert not is_degenerate("Ya.")
+
+
+def test_focus_keeps_the_best_sentence_and_its_better_neighbour() -> None:
+    text = "Cuaca cerah. Kim naik kereta lapis baja. Kereta itu menuju Vladivostok. Harga naik."
+    weights = {t: 1.0 for t in analyze("kereta lapis baja Vladivostok", "id")}
+
+    start, end = focus(text, "id", weights, max_chars=60)
+
+    assert text[start:end] == "Kim naik kereta lapis baja. Kereta itu menuju Vladivostok."
+
+
+def test_focus_returns_the_best_sentence_alone_when_neighbours_do_not_fit() -> None:
+    text = "Cuaca cerah hari ini. Kim naik kereta lapis baja. Harga beras naik lagi."
+    weights = {t: 1.0 for t in analyze("kereta", "id")}
+
+    assert focus(text, "id", weights, max_chars=10) == (22, 49)
