@@ -165,10 +165,10 @@ def _answerer(settings: Settings, corpus: list[Path] | None) -> object:
 def _cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     from bot.answer import Answerer
 
-    answerer = _answerer(settings, args.corpus)
-    assert isinstance(answerer, Answerer)
     if not args.question.strip():
         raise WartaError("the question is empty")
+    answerer = _answerer(settings, args.corpus)
+    assert isinstance(answerer, Answerer)
     answer = answerer.answer(args.question)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))

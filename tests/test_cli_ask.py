@@ -134,6 +134,19 @@ def test_ask_without_a_question_is_a_usage_error(
     )
 
 
+def test_an_empty_question_is_refused_before_the_model_loads(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = cli_env / "corpus"
+    corpus.mkdir()
+
+    code = main(["ask", "   ", "--corpus", str(corpus)])
+
+    assert code == 1
+    assert capsys.readouterr() == ("", "warta: the question is empty\n")
+    assert not (cli_env / "data" / "models").exists()
+
+
 def test_ask_with_a_missing_corpus_exits_2_naming_the_setting(
     cli_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
