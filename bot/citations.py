@@ -147,7 +147,9 @@ def verify(
         kept.append(f"{body.rstrip('.!?')} {''.join(marks)}{end or '.'}")
     if not kept:
         return None
-    return Cited(" ".join(kept), tuple(citations))
+    text = " ".join(kept)
+    # A base model often continues "Jawaban:" in lower case; the reply starts a sentence.
+    return Cited(text[:1].upper() + text[1:], tuple(citations))
 
 
 def sentence_scores(source: Source, weights: Mapping[str, float]) -> list[tuple[float, int, int]]:

@@ -375,3 +375,10 @@ def test_focus_returns_the_best_sentence_alone_when_neighbours_do_not_fit() -> N
     weights = {t: 1.0 for t in analyze("kereta", "id")}
 
     assert focus(text, "id", weights, max_chars=10) == (22, 49)
+
+
+def test_verify_starts_the_reply_with_a_capital_letter() -> None:
+    cited = verify("dengan kereta api lapis baja [1].", SOURCES, WEIGHTS)
+
+    assert cited is not None
+    assert cited.text == "Dengan kereta api lapis baja [1]."
