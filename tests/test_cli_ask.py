@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import Answer, Answerer
+from bot.answer import Answerer
 from bot.citations import Citation
 from bot.cli import main, render_answer
 from bot.llm import FakeGenerator
 from retrieval.store import CorpusIndex
+from tests.builders import make_answer
 
 Q_KIM = "Dengan kendaraan apa Kim Jong-un berangkat ke Rusia?"
 KIM_1 = "Kim Jong-un berangkat ke Rusia dengan kereta api lapis baja."
@@ -33,22 +34,6 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def answer(
-    text: str, citations: tuple[Citation, ...], *, language: str = "id", abstained: bool = False
-) -> Answer:
-    """Build an answer value by hand."""
-    return Answer(
-        question="q",
-        language=language,  # type: ignore[arg-type]
-        text=text,
-        abstained=abstained,
-        citations=citations,
-        model="fake",
-        timings_ms={"retrieve": 1.0, "generate": 2.0, "total": 3.0},
-        mode="abstained" if abstained else "generated",
-    )
-
-
 # Terminal output
 
 
@@ -58,7 +43,7 @@ def test_render_shows_the_answer_then_numbered_sources_with_quotes() -> None:
         Citation(2, "beras", "Harga beras naik", None, "2024-02-01", BERAS_1, 10, 61),
     )
 
-    text = render_answer(answer("Dengan kereta [1]. Harga naik 5 persen [2].", cites))
+    text = render_answer(make_answer("Dengan kereta [1]. Harga naik 5 persen [2].", cites))
 
     assert text == (
         "Dengan kereta [1]. Harga naik 5 persen [2].\n"
@@ -80,7 +65,7 @@ def test_render_frames_sources_in_the_askers_language(
 ) -> None:
     cite = Citation(1, "kim", "", "https://example.id/kim", None, KIM_1, 0, 60)
 
-    text = render_answer(answer("Answer [1].", (cite,), language=language))
+    text = render_answer(make_answer("Answer [1].", (cite,), language=language))
 
     assert (
         text == f"Answer [1].\n\n{heading}:\n[1] {untitled} · https://example.id/kim\n    “{KIM_1}”"
@@ -90,7 +75,7 @@ def test_render_frames_sources_in_the_askers_language(
 def test_render_an_abstention_is_the_text_alone() -> None:
     text = "Sorry, I could not find that in the news articles I have."
 
-    assert render_answer(answer(text, (), language="en", abstained=True)) == text
+    assert render_answer(make_answer(text, (), language="en", abstained=True)) == text
 
 
 def test_render_an_answer_from_the_pipeline(tmp_path: Path) -> None:

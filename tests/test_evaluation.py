@@ -22,6 +22,7 @@ from bot.evaluation import (
 from bot.llm import FakeGenerator
 from retrieval.errors import CorpusError
 from retrieval.store import CorpusIndex
+from tests.builders import make_answer
 
 KIM_1 = "Kim Jong-un berangkat ke Rusia dengan kereta api lapis baja."
 KIM_2 = "Ia akan bertemu Presiden Vladimir Putin di Vladivostok."
@@ -58,26 +59,6 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> CorpusIndex:
     return CorpusIndex([root / "corpus"], root / "data")
 
 
-def answer(
-    text: str,
-    citations: tuple[Citation, ...] = (),
-    *,
-    language: str = "id",
-    abstained: bool = False,
-) -> Answer:
-    """Build an answer value by hand."""
-    return Answer(
-        question="q",
-        language=language,  # type: ignore[arg-type]
-        text=text,
-        abstained=abstained,
-        citations=citations,
-        model="fake",
-        timings_ms={"retrieve": 1.0, "generate": 2.0, "total": 3.0},
-        mode="abstained" if abstained else "generated",
-    )
-
-
 def kim_cite(n: int = 1, *, start: int = 0, quote: str = KIM_1) -> Citation:
     """Return a citation of the Kim article's first sentence (by default exact)."""
     return Citation(n, "kim-train", "Kim ke Rusia", None, None, quote, start, start + len(quote))
@@ -111,18 +92,20 @@ def test_retrieval_metrics_of_nothing_are_zero() -> None:
 
 
 def test_answer_hit_finds_a_gold_string_in_the_text_case_insensitively() -> None:
-    assert answer_hit(answer("Dengan KERETA API lapis baja [1]."), ["kereta api"])
-    assert answer_hit(answer("Ｋｉｍ naik kereta."), ["kim"])  # full-width letters, NFKC
+    assert answer_hit(make_answer("Dengan KERETA API lapis baja [1]."), ["kereta api"])
+    assert answer_hit(make_answer("Ｋｉｍ naik kereta."), ["kim"])  # full-width letters, NFKC
 
 
 def test_answer_hit_finds_a_gold_string_in_a_quote() -> None:
-    assert answer_hit(answer("Menurut sumber: [1]", (kim_cite(),)), ["Lapis Baja"])
+    assert answer_hit(make_answer("Menurut sumber: [1]", (kim_cite(),)), ["Lapis Baja"])
 
 
 def test_answer_hit_misses() -> None:
-    assert not answer_hit(answer("Dengan pesawat [1].", (kim_cite(),)), ["helikopter", "kapal"])
-    assert not answer_hit(answer("Dengan kereta."), ["", "  "])
-    assert not answer_hit(answer("Dengan kereta."), [])
+    assert not answer_hit(
+        make_answer("Dengan pesawat [1].", (kim_cite(),)), ["helikopter", "kapal"]
+    )
+    assert not answer_hit(make_answer("Dengan kereta."), ["", "  "])
+    assert not answer_hit(make_answer("Dengan kereta."), [])
 
 
 # citations_valid
@@ -130,19 +113,19 @@ def test_answer_hit_misses() -> None:
 
 def test_citations_valid_accepts_exact_quotes_and_matched_markers(index: CorpusIndex) -> None:
     snap = index.snapshot
-    good = answer("A [1]. B [2][1].", (kim_cite(1), kim_cite(2, start=61, quote=KIM_2)))
+    good = make_answer("A [1]. B [2][1].", (kim_cite(1), kim_cite(2, start=61, quote=KIM_2)))
 
     assert citations_valid(good, snap)
-    assert citations_valid(answer("Maaf, tidak ada.", abstained=True), snap)
+    assert citations_valid(make_answer("Maaf, tidak ada.", abstained=True), snap)
 
 
 @pytest.mark.parametrize(
     "bad",
     [
-        answer("A [1]. B [2].", (kim_cite(1),)),  # [2] has no citation
-        answer("A [1].", (kim_cite(1, start=1),)),  # quote is not the text at its offsets
-        answer("A [1].", (kim_cite(1, quote=""),)),  # empty quote
-        answer(
+        make_answer("A [1]. B [2].", (kim_cite(1),)),  # [2] has no citation
+        make_answer("A [1].", (kim_cite(1, start=1),)),  # quote is not the text at its offsets
+        make_answer("A [1].", (kim_cite(1, quote=""),)),  # empty quote
+        make_answer(
             "A [1].", (Citation(1, "missing", "", None, None, KIM_1, 0, len(KIM_1)),)
         ),  # unknown article
     ],
@@ -155,22 +138,22 @@ def test_citations_valid_rejects(index: CorpusIndex, bad: Answer) -> None:
 
 
 def test_language_matches_reads_the_answers_own_words() -> None:
-    assert language_matches(answer("Kim berangkat dengan kereta api lapis baja [1]."), "id")
-    assert not language_matches(answer("Kim left for Russia on an armoured train [1]."), "id")
-    assert language_matches(answer("Kim left for Russia on an armoured train [1]."), "en")
+    assert language_matches(make_answer("Kim berangkat dengan kereta api lapis baja [1]."), "id")
+    assert not language_matches(make_answer("Kim left for Russia on an armoured train [1]."), "id")
+    assert language_matches(make_answer("Kim left for Russia on an armoured train [1]."), "en")
 
 
 def test_language_matches_a_terse_answer_without_language_cues() -> None:
-    assert language_matches(answer("12,000 runners [1].", language="en"), "en")
-    assert language_matches(answer("200 gerai makanan [1]."), "id")
+    assert language_matches(make_answer("12,000 runners [1].", language="en"), "en")
+    assert language_matches(make_answer("200 gerai makanan [1]."), "id")
 
 
 def test_language_matches_ignores_quotes_in_the_source_language() -> None:
     quote = "He is expected to meet President Vladimir Putin and the ministers."
     text = f"Menurut sumber: “{quote}” [1]"
 
-    assert language_matches(answer(text), "id")
-    assert not language_matches(answer(text), "en")
+    assert language_matches(make_answer(text), "id")
+    assert not language_matches(make_answer(text), "en")
 
 
 def test_language_matches_ignores_quotes_that_contain_quotation_marks() -> None:
@@ -182,7 +165,7 @@ def test_language_matches_ignores_quotes_that_contain_quotation_marks() -> None:
     cite = Citation(1, "x", "", None, None, quote, 0, len(quote))
     text = f"According to the sources (quoted in their original language): “{quote}” [1]"
 
-    assert language_matches(answer(text, (cite,), language="en"), "en")
+    assert language_matches(make_answer(text, (cite,), language="en"), "en")
 
 
 # read_questions
