@@ -42,6 +42,7 @@ def build_answerer(settings: Settings, index: CorpusIndex, generator: Generator)
         generator=generator,
         top_k=settings.top_k,
         prompt_token_budget=settings.prompt_token_budget,
+        passage_chars=settings.passage_chars,
         max_tokens=settings.model_max_tokens,
         min_coverage=settings.abstain_score,
         crosslingual=settings.crosslingual,

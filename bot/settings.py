@@ -76,6 +76,7 @@ _EXPECTED: dict[str, str] = {
     "max_file_bytes": "an integer >= 1",
     "top_k": "an integer from 1 to 10",
     "prompt_token_budget": "an integer >= 1",
+    "passage_chars": "an integer >= 50",
     "abstain_score": "a number from 0 to 1",
     "crosslingual": "true or false",
     "llm_translate": "true or false",
@@ -232,6 +233,7 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(default=10_000_000, ge=1)
     top_k: int = Field(default=4, ge=1, le=10)
     prompt_token_budget: int = Field(default=900, ge=1)
+    passage_chars: int = Field(default=360, ge=50)
     abstain_score: float = Field(default=0.4, ge=0.0, le=1.0)
     crosslingual: bool = True
     llm_translate: bool = False

@@ -95,6 +95,7 @@ async def test_a_long_answer_is_split_between_sentences_into_valid_messages(
         chunk_overlap_chars=0,
         model_ctx=40000,
         prompt_token_budget=20000,
+        passage_chars=12000,
         model_max_tokens=5000,
         top_k=1,
     ) as bot:
