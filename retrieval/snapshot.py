@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +84,33 @@ class Snapshot:
         return None if i is None else self.articles[i]
 
     def dates(self) -> tuple[str | None, str | None]:
-        """Return the earliest and latest article date strings (as given in the corpus)."""
-        values = sorted(a.date for a in self.articles if a.date)
-        return (values[0], values[-1]) if values else (None, None)
+        """Return the earliest and latest article dates (as given in the corpus)."""
+        parsed = [(when, a.date) for a in self.articles if a.date and (when := parse_date(a.date))]
+        if not parsed:
+            return None, None
+        parsed.sort()
+        return parsed[0][1], parsed[-1][1]
+
+
+# Date shapes seen in news feeds; day-first only when month-first cannot be right.
+_DATE_FORMATS = ("%Y/%m/%d", "%Y/%m/%d %H:%M", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%d/%m/%Y %H:%M",
+                 "%d/%m/%Y", "%d-%m-%Y")  # fmt: skip
+
+
+def parse_date(text: str) -> datetime | None:
+    """Parse an article date string (ISO 8601 or a common feed format); None if unknown."""
+    text = text.strip()
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        when = None
+        for fmt in _DATE_FORMATS:
+            try:
+                when = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+    return None if when is None else when.replace(tzinfo=None)
 
 
 def make_snapshot(

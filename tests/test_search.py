@@ -198,3 +198,17 @@ def test_search_of_a_reloaded_index_matches_the_built_one(tmp_path: Path) -> Non
         assert search(index.snapshot, question, crosslingual=False) == search(
             built, question, crosslingual=False
         )
+
+
+def test_dates_compare_as_dates_not_as_strings(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    records = [
+        {"id": "a", "date": "9/30/2025 08:01", "text": "Harga beras naik."},
+        {"id": "b", "date": "10/21/2025 20:43", "text": "Inflasi turun."},
+        {"id": "c", "date": "kemarin", "text": "Gempa di Cianjur."},
+    ]
+    (root / "news.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    snap, _ = build([root], PARAMS, max_file_bytes=1_000_000)
+
+    assert snap.dates() == ("9/30/2025 08:01", "10/21/2025 20:43")
