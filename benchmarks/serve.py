@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
 import statistics
 import subprocess
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from bot.model import ensure_model
 from tests.fakebotapi import FakeBotAPI
-from tests.telegram_harness import is_final
+from tests.telegram_harness import is_final, serve_env
 
 REPO = Path(__file__).resolve().parent.parent
 DETIK = REPO.parent / "shared" / "data" / "detik" / "articles.jsonl"
@@ -37,20 +36,6 @@ QUESTIONS = (
     "Apa yang dibahas dalam sidang kabinet?",
     "Who won the 2022 World Cup?",
 )
-
-
-def _env(api: FakeBotAPI, corpus: Path, data: Path, model: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WARTA_")}
-    env.update(
-        WARTA_TELEGRAM_TOKEN=api.token,
-        WARTA_TELEGRAM_BASE_URL=api.base_url,
-        WARTA_TELEGRAM_BASE_FILE_URL=api.base_file_url,
-        WARTA_CORPUS_DIR=str(corpus),
-        WARTA_DATA_DIR=str(data),
-        WARTA_MODEL_PATH=str(model),
-        NO_PROXY="127.0.0.1,localhost",
-    )
-    return env
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -96,7 +81,7 @@ async def bench(starts: int, questions: int) -> None:
         data = root / "data"
         model = ensure_model(None, data_dir=data)
         async with FakeBotAPI() as api:
-            env = _env(api, corpus, data, model)
+            env = serve_env(api, corpus=corpus, data=data, model=model)
             t0 = time.perf_counter()
             subprocess.run([str(WARTA), "index"], env=env, check=True, capture_output=True)
             index_s = time.perf_counter() - t0

@@ -14,6 +14,7 @@ from bot.citations import Citation, Cited, Source, extractive, focus, is_degener
 from bot.llm import Generator, TokenCallback
 from bot.prompts import NOT_FOUND, Passage, build_prompt, translation_prompt
 from retrieval.analysis import Lang, analyze, detect_language
+from retrieval.chunking import sentence_spans
 from retrieval.search import Hit, Query, build_query, search_query
 from retrieval.snapshot import Snapshot
 from retrieval.store import CorpusIndex
@@ -64,8 +65,6 @@ def hide_injections(text: str) -> str:
     """Blank out (same length) the sentences of ``text`` that try to instruct the model."""
     if not _INJECTION_RE.search(text):
         return text
-    from retrieval.chunking import sentence_spans
-
     chars = list(text)
     for span in sentence_spans(text):
         if _INJECTION_RE.search(text[span.start : span.end]):

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import i18n
-from bot.answer import Answer
+from bot.answer import Answer, Answerer
 from bot.errors import SettingsError
 from bot.settings import Settings, load_settings, render_config, setting_sources
 from retrieval.errors import WartaError
@@ -154,7 +154,7 @@ def render_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def _answerer(settings: Settings, corpus: list[Path] | None) -> object:
+def _answerer(settings: Settings, corpus: list[Path] | None) -> Answerer:
     from bot.runtime import build_answerer, build_index, load_generator
 
     index = build_index(settings, corpus=corpus)
@@ -163,12 +163,9 @@ def _answerer(settings: Settings, corpus: list[Path] | None) -> object:
 
 
 def _cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.answer import Answerer
-
     if not args.question.strip():
         raise WartaError("the question is empty")
     answerer = _answerer(settings, args.corpus)
-    assert isinstance(answerer, Answerer)
     answer = answerer.answer(args.question)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
@@ -178,7 +175,6 @@ def _cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.answer import Answerer
     from bot.evaluation import evaluate, read_questions, render
     from bot.runtime import build_index
 
@@ -187,14 +183,9 @@ def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         questions = questions[: args.limit]
     if args.no_crosslingual:
         settings = settings.model_copy(update={"crosslingual": False})
-    if args.retrieval_only:
-        snap = build_index(settings, corpus=args.corpus).snapshot
-        answerer = None
-    else:
-        made = _answerer(settings, args.corpus)
-        assert isinstance(made, Answerer)
-        answerer = made
-        snap = made.index.snapshot
+    answerer = None if args.retrieval_only else _answerer(settings, args.corpus)
+    index = answerer.index if answerer else build_index(settings, corpus=args.corpus)
+    snap = index.snapshot
     report = evaluate(
         questions,
         snap,

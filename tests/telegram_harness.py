@@ -8,6 +8,7 @@ stops the bot on exit, which waits for every update being handled.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import threading
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -231,3 +232,19 @@ async def _api(api: FakeBotAPI | None) -> AsyncIterator[FakeBotAPI]:
         return
     async with FakeBotAPI() as fake:
         yield fake
+
+
+def serve_env(api: FakeBotAPI, *, corpus: Path, data: Path, model: Path) -> dict[str, str]:
+    """Return the environment of a `warta serve` subprocess talking to ``api`` (no other WARTA_)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WARTA_")}
+    env.update(
+        WARTA_TELEGRAM_TOKEN=api.token,
+        WARTA_TELEGRAM_BASE_URL=api.base_url,
+        WARTA_TELEGRAM_BASE_FILE_URL=api.base_file_url,
+        WARTA_CORPUS_DIR=str(corpus),
+        WARTA_DATA_DIR=str(data),
+        WARTA_MODEL_PATH=str(model),
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+    )
+    return env

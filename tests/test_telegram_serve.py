@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakebotapi import FakeBotAPI
-from tests.telegram_harness import SEED_QUESTION, SEEDS, is_final
+from tests.telegram_harness import SEED_QUESTION, SEEDS, is_final, serve_env
 
 WARTA = Path(sys.executable).parent / "warta"
 
@@ -25,17 +24,7 @@ async def test_warta_serve_answers_with_the_real_model_and_stops_cleanly(
     shutil.copytree(SEEDS, corpus)
     log_path = tmp_path / "serve.log"
     async with FakeBotAPI() as api:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WARTA_")}
-        env.update(
-            WARTA_TELEGRAM_TOKEN=api.token,
-            WARTA_TELEGRAM_BASE_URL=api.base_url,
-            WARTA_TELEGRAM_BASE_FILE_URL=api.base_file_url,
-            WARTA_CORPUS_DIR=str(corpus),
-            WARTA_DATA_DIR=str(tmp_path / "data"),
-            WARTA_MODEL_PATH=str(default_model),
-            NO_PROXY="127.0.0.1,localhost",
-            no_proxy="127.0.0.1,localhost",
-        )
+        env = serve_env(api, corpus=corpus, data=tmp_path / "data", model=default_model)
         with log_path.open("wb") as log:
             # cwd: an empty directory, so no .env or config/warta.toml is picked up.
             process = await asyncio.create_subprocess_exec(
