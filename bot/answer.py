@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 import math
-import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from bot import i18n
+from bot.choices import Pick, clean_choice, pick_choice, split_choices
 from bot.citations import Citation, Cited, Source, extractive, focus, is_degenerate, verify
+from bot.injection import hide_injections
 from bot.llm import Generator, TokenCallback
 from bot.prompts import NOT_FOUND, Passage, build_prompt, translation_prompt
 from retrieval.analysis import Lang, analyze, detect_language
-from retrieval.chunking import sentence_spans
 from retrieval.search import Hit, Query, build_query, search_query
 from retrieval.snapshot import Snapshot
 from retrieval.store import CorpusIndex
 
-Mode = Literal["generated", "extractive", "abstained"]
-
-# Sentences that address the model rather than report news are hidden from it and never
-# quoted: article text is data, not instructions.
-_INJECTION_RE = re.compile(
-    r"(ignore|disregard|forget)\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier)\s+"
-    r"(instructions?|prompts?|rules)|(abaikan|lupakan)\s+(semua\s+|seluruh\s+)?"
-    r"(instruksi|perintah|aturan)|system\s+prompt|prompt\s+sistem|you\s+are\s+now\b",
-    re.IGNORECASE,
-)
+Mode = Literal["generated", "extractive", "choice", "abstained"]
 
 
 @dataclass(frozen=True)
@@ -59,17 +50,6 @@ class Answer:
             "model": self.model,
             "timings_ms": dict(self.timings_ms),
         }
-
-
-def hide_injections(text: str) -> str:
-    """Blank out (same length) the sentences of ``text`` that try to instruct the model."""
-    if not _INJECTION_RE.search(text):
-        return text
-    chars = list(text)
-    for span in sentence_spans(text):
-        if _INJECTION_RE.search(text[span.start : span.end]):
-            chars[span.start : span.end] = " " * (span.end - span.start)
-    return "".join(chars)
 
 
 def term_weights(snap: Snapshot, query: Query) -> dict[str, float]:
@@ -177,10 +157,23 @@ class Answerer:
         generation = self.generator.generate(translation_prompt(question, other), max_tokens=64)
         return generation.text.strip() or None
 
-    def answer(self, question: str, *, on_token: TokenCallback | None = None) -> Answer:
-        """Answer ``question``; ``on_token`` receives raw model text as it streams."""
+    def answer(
+        self,
+        question: str,
+        *,
+        choices: Sequence[str] | None = None,
+        on_token: TokenCallback | None = None,
+    ) -> Answer:
+        """Answer ``question``; ``on_token`` receives raw model text as it streams.
+
+        A quiz (``choices`` given, or option lines after the question) is answered with the
+        option a passage states, when one does; otherwise like any question.
+        """
         t0 = time.perf_counter()
         question = question.strip()
+        if choices is None:
+            question, choices = split_choices(question)
+        options = tuple(dict.fromkeys(c for c in map(clean_choice, choices) if c))
         lang = detect_language(question)
         snap = self.index.snapshot
         corpus_langs = frozenset(snap.languages)
@@ -217,6 +210,11 @@ class Answerer:
         if not hits or cover < self.min_coverage:
             return done(None, "abstained")
         weights = term_weights(snap, query)
+        if options:
+            pick = pick_choice(snap, query, options, weights, crosslingual=self.crosslingual)
+            if pick is not None:
+                timings["retrieve"] = (time.perf_counter() - t0) * 1000
+                return done(_cite_choice(pick), "choice")
         sources = self._select(hits, snap, weights)
         passages = [
             Passage(s.n, hide_injections(s.article.title).strip(), s.article.date, s.text)
@@ -244,3 +242,11 @@ class Answerer:
         if not quoted.citations:
             return done(None, "abstained", **extra)
         return done(quoted, "extractive", **extra)
+
+
+def _cite_choice(pick: Pick) -> Cited:
+    """Answer with the picked option, cited to the sentence that states it."""
+    a = pick.hit.article
+    quote = a.text[pick.start : pick.end]
+    citation = Citation(1, a.id, a.title, a.url, a.date, quote, pick.start, pick.end)
+    return Cited(f"{pick.choice} [1].", (citation,))

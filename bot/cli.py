@@ -45,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p = sub.add_parser("ask", help="answer a question with cited sources")
     p.add_argument("question")
+    p.add_argument(
+        "--choice",
+        action="append",
+        default=None,
+        metavar="OPTION",
+        help="an answer option of a quiz question (repeat for each option)",
+    )
     corpus_opt(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p = sub.add_parser("eval", help="measure retrieval and answer quality on a QA set")
@@ -55,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=0, help="evaluate only the first N questions")
     p.add_argument(
         "--no-crosslingual", action="store_true", help="disable cross-lingual query expansion"
+    )
+    p.add_argument(
+        "--no-choices",
+        action="store_true",
+        help="ask quiz questions open-ended, without their answer options",
     )
     sub.add_parser("serve", help="run the Telegram bot")
     sub.add_parser("config", help="print the effective settings and where each comes from")
@@ -166,7 +178,7 @@ def _cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     if not args.question.strip():
         raise WartaError("the question is empty")
     answerer = _answerer(settings, args.corpus)
-    answer = answerer.answer(args.question)
+    answer = answerer.answer(args.question, choices=args.choice)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
@@ -191,6 +203,7 @@ def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         snap,
         answerer=answerer,
         crosslingual=settings.crosslingual,
+        choices=not args.no_choices,
         progress=_progress(sys.stderr, "answering"),  # type: ignore[arg-type]
     )
     print(json.dumps(report, ensure_ascii=False) if args.json else render(report))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answer import Answer, Answerer
+from bot.choices import clean_choice
 from retrieval.analysis import Lang, detect_language, normalise
 from retrieval.errors import CorpusError
 from retrieval.search import search
@@ -28,6 +29,7 @@ class Question:
     question: str
     answers: tuple[str, ...]
     gold_ids: tuple[str, ...]
+    choices: tuple[str, ...] = ()  # a quiz's options (RealTime QA), asked along with it
 
 
 def read_questions(path: Path) -> list[Question]:
@@ -49,6 +51,7 @@ def read_questions(path: Path) -> list[Question]:
                     str(d["question"]),
                     tuple(d.get("answers") or ()),
                     tuple(d.get("gold_ids") or ()),
+                    tuple(str(c) for c in d.get("choices") or ()),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
@@ -95,12 +98,19 @@ def citations_valid(answer: Answer, snap: Snapshot) -> bool:
     return True
 
 
-def language_matches(answer: Answer, lang: Lang) -> bool:
-    """Tell whether the answer's own words (quotes and markers removed) are in ``lang``."""
+def language_matches(answer: Answer, lang: Lang, *, options: Sequence[str] = ()) -> bool:
+    """Tell whether the answer's own words are in ``lang``.
+
+    Quotes keep their source's language and a quiz's ``options`` are the asker's own words
+    (often a bare name): both are removed before judging, with the markers.
+    """
     text = answer.text
     # Cited quotes first: they may hold quotation marks of their own.
     for c in answer.citations:
         text = text.replace(c.quote, " ")
+    for option in sorted(map(clean_choice, options), key=len, reverse=True):
+        if option:
+            text = text.replace(option, " ")
     own = _MARKER_RE.sub(" ", _QUOTED_RE.sub(" ", text))
     # Words with no language cue ("12,000 runners") match, as the pipeline accepts them.
     return detect_language(own, default=lang) == lang
@@ -120,9 +130,13 @@ def evaluate(
     *,
     answerer: Answerer | None,
     crosslingual: bool = True,
+    choices: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, object]:
-    """Run retrieval (and, with an answerer, answer) metrics over ``questions``."""
+    """Run retrieval (and, with an answerer, answer) metrics over ``questions``.
+
+    A quiz question is asked with its options unless ``choices`` is False (open-ended).
+    """
     answerable = [q for q in questions if q.answers and q.gold_ids]
     ranks = [gold_rank(snap, q, crosslingual=crosslingual) for q in answerable]
     report: dict[str, object] = {
@@ -136,11 +150,12 @@ def evaluate(
     modes: dict[str, int] = {}
     latencies: list[float] = []
     for i, q in enumerate(questions, start=1):
-        answer = answerer.answer(q.question)
+        options = q.choices if choices else ()
+        answer = answerer.answer(q.question, choices=options)
         latencies.append(answer.timings_ms["total"])
         modes[answer.mode] = modes.get(answer.mode, 0) + 1
         valid += citations_valid(answer, snap)
-        lang_ok += language_matches(answer, q.lang)
+        lang_ok += language_matches(answer, q.lang, options=options)
         if q.answers:
             hits += answer_hit(answer, q.answers)
             abstained_answerable += answer.abstained

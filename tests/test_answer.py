@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.answer import Answer, Answerer, coverage, hide_injections
+from bot.answer import Answer, Answerer, coverage
 from bot.citations import Citation
+from bot.injection import hide_injections
 from bot.llm import FakeGenerator
 from bot.prompts import Passage, build_prompt
 from retrieval.search import build_query, search

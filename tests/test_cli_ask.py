@@ -192,3 +192,26 @@ def test_ask_json_with_the_real_model(
     assert numbers == list(range(1, len(numbers) + 1))
     assert {int(n) for n in re.findall(r"\[(\d+)\]", data["answer"])} == set(numbers)
     assert any("kereta api lapis baja" in c["quote"] for c in data["citations"])
+
+
+@pytest.mark.slow
+def test_ask_a_quiz_with_choice_options(
+    cli_env: Path,
+    seed_corpus: Path,
+    default_model: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("WARTA_MODEL_PATH", str(default_model))
+    (seed_file,) = seed_corpus.iterdir()
+    article_text = seed_file.read_text(encoding="utf-8")
+    args = ["ask", Q_KIM, "--choice", "pesawat jet", "--choice", "kereta api lapis baja"]
+
+    code = main([*args, "--corpus", str(seed_corpus), "--json"])
+
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["answer"], data["abstained"]) == ("kereta api lapis baja [1].", False)
+    (citation,) = data["citations"]
+    assert "kereta api lapis baja" in citation["quote"]
+    assert article_text[citation["start"] : citation["end"]] == citation["quote"]

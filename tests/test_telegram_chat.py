@@ -68,6 +68,24 @@ async def test_question_is_answered_with_citations_and_source_buttons(tmp_path: 
     assert bot.state.stats.answered == 1
 
 
+async def test_a_pasted_quiz_is_answered_with_the_option_the_article_states(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path) as bot:  # no model output queued: none is needed
+        alice = bot.api.private_chat(1001, first_name="Alice", language_code="id")
+        asked = bot.say(alice, f"{SEED_QUESTION}\nA) pesawat jet\nB) kereta api lapis baja")
+        answer = await bot.answer(alice, asked)
+
+        assert answer.text == "kereta api lapis baja [1].\n\nSumber\n[1] (tanpa judul)"
+        bot.api.press_button(
+            alice, alice.user, answer.message_id, answer.buttons[0]["callback_data"]
+        )
+        passage = await bot.api.wait_for(lambda: bot.replies(alice, answer.message_id))
+        assert "kereta api lapis baja" in passage[0].text
+    assert bot.generator.history == []
+    assert bot.api.rejected == []
+
+
 async def test_start_and_help_explain_the_corpus_in_the_users_language(tmp_path: Path) -> None:
     article = '{"id": "a1", "title": "Banjir", "date": "2024-01-05", "text": "Banjir di Jakarta."}'
     async with running_bot(tmp_path, articles={"extra.json": article}) as bot:

@@ -22,7 +22,9 @@ _TEXTS: dict[str, dict[Lang, str]] = {
             "<b>How to ask</b>\n"
             "• In a private chat, just send your question.\n"
             "• In a group, mention me ({mention}), reply to one of my messages, or write "
-            "<code>/ask your question</code>.\n\n"
+            "<code>/ask your question</code>.\n"
+            "• A quiz: put each answer option on its own line (<code>A) …</code>, "
+            "<code>B) …</code>); I pick the one the news states.\n\n"
             "Every answer lists its sources: tap a source button to see the exact quoted passage."
         ),
         "id": (
@@ -31,7 +33,9 @@ _TEXTS: dict[str, dict[Lang, str]] = {
             "<b>Cara bertanya</b>\n"
             "• Di chat pribadi, kirim saja pertanyaan Anda.\n"
             "• Di grup, sebut saya ({mention}), balas salah satu pesan saya, atau tulis "
-            "<code>/ask pertanyaan Anda</code>.\n\n"
+            "<code>/ask pertanyaan Anda</code>.\n"
+            "• Kuis: tulis setiap pilihan jawaban di barisnya sendiri (<code>A) …</code>, "
+            "<code>B) …</code>); saya memilih yang disebut berita.\n\n"
             "Setiap jawaban mencantumkan sumbernya: ketuk tombol sumber untuk melihat "
             "kutipan persisnya."
         ),
