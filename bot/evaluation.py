@@ -61,12 +61,29 @@ def read_questions(path: Path) -> list[Question]:
 
 def gold_rank(snap: Snapshot, q: Question, *, crosslingual: bool, depth: int = 10) -> int | None:
     """Return the 0-based rank of the first gold article among distinct retrieved articles."""
+    return ranks(snap, q, crosslingual=crosslingual, depth=depth)[0]
+
+
+def ranks(
+    snap: Snapshot, q: Question, *, crosslingual: bool, depth: int = 10
+) -> tuple[int | None, int | None]:
+    """Return the 0-based ranks, among distinct retrieved articles, of the first gold article
+    and of the first article whose retrieved passage holds a gold answer string.
+
+    The second is the "top-k retrieval accuracy" of open-domain QA (DPR, Karpukhin et al.,
+    2020): any passage that states the answer counts, labelled or not.
+    """
     articles: list[str] = []
+    answer_at: int | None = None
+    golds = [normalise(a) for a in q.answers if a.strip()]
     for hit in search(snap, q.question, k=depth * 5, crosslingual=crosslingual):
         if hit.article.id not in articles:
             articles.append(hit.article.id)
+        if answer_at is None and any(g in normalise(hit.chunk.text) for g in golds):
+            answer_at = articles.index(hit.article.id)
     gold = set(q.gold_ids)
-    return next((i for i, a in enumerate(articles[:depth]) if a in gold), None)
+    gold_at = next((i for i, a in enumerate(articles[:depth]) if a in gold), None)
+    return gold_at, answer_at if answer_at is not None and answer_at < depth else None
 
 
 def retrieval_metrics(ranks: Sequence[int | None]) -> dict[str, float]:
@@ -138,11 +155,16 @@ def evaluate(
     A quiz question is asked with its options unless ``choices`` is False (open-ended).
     """
     answerable = [q for q in questions if q.answers and q.gold_ids]
-    ranks = [gold_rank(snap, q, crosslingual=crosslingual) for q in answerable]
+    found = [ranks(snap, q, crosslingual=crosslingual) for q in answerable]
+    retrieval = retrieval_metrics([gold for gold, _ in found])
+    answer_ranks = [at for _, at in found]
+    for k in (1, 5, 10):
+        share = sum(r is not None and r < k for r in answer_ranks) / (len(found) or 1)
+        retrieval[f"answer_in_top{k}"] = share
     report: dict[str, object] = {
         "questions": len(questions),
         "answerable": len(answerable),
-        "retrieval": retrieval_metrics(ranks),
+        "retrieval": retrieval,
     }
     if answerer is None:
         return report

@@ -227,7 +227,15 @@ def test_eval_retrieval_only(work: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert json.loads(out) == {
         "questions": 3,
         "answerable": 2,
-        "retrieval": {"recall@1": 0.5, "recall@5": 0.5, "recall@10": 0.5, "mrr@10": 0.5},
+        "retrieval": {
+            "recall@1": 0.5,
+            "recall@5": 0.5,
+            "recall@10": 0.5,
+            "mrr@10": 0.5,
+            "answer_in_top1": 0.5,
+            "answer_in_top5": 0.5,
+            "answer_in_top10": 0.5,
+        },
     }
     code, out, err = run(capsys, "eval", "qa.jsonl", "--retrieval-only", "--limit", "1")
     assert (code, err) == (0, "")
@@ -238,6 +246,9 @@ def test_eval_retrieval_only(work: Path, capsys: pytest.CaptureFixture[str]) -> 
         "  recall@5                   1.000\n"
         "  recall@10                  1.000\n"
         "  mrr@10                     1.000\n"
+        "  answer_in_top1             1.000\n"
+        "  answer_in_top5             1.000\n"
+        "  answer_in_top10            1.000\n"
     )
 
 

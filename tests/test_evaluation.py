@@ -15,6 +15,7 @@ from bot.evaluation import (
     citations_valid,
     evaluate,
     language_matches,
+    ranks,
     read_questions,
     render,
     retrieval_metrics,
@@ -226,8 +227,27 @@ def test_evaluate_retrieval_only(index: CorpusIndex) -> None:
         "questions": 4,
         "answerable": 3,
         # The gold article of question 4 ranks second, after the English one.
-        "retrieval": {"recall@1": 2 / 3, "recall@5": 1.0, "recall@10": 1.0, "mrr@10": 2.5 / 3},
+        "retrieval": {
+            "recall@1": 2 / 3,
+            "recall@5": 1.0,
+            "recall@10": 1.0,
+            "mrr@10": 2.5 / 3,
+            # Question 4's answer is first stated by its gold article too.
+            "answer_in_top1": 2 / 3,
+            "answer_in_top5": 1.0,
+            "answer_in_top10": 1.0,
+        },
     }
+
+
+def test_ranks_count_a_passage_stating_the_answer_even_when_it_is_not_labelled_gold(
+    index: CorpusIndex,
+) -> None:
+    mislabelled = Question("5", "en", Q_MARATHON, ("12,000 runners",), ("weather",))
+    unstated = Question("6", "en", Q_MARATHON, ("15,000 runners",), ("marathon",))
+
+    assert ranks(index.snapshot, mislabelled, crosslingual=False) == (None, 0)
+    assert ranks(index.snapshot, unstated, crosslingual=False) == (0, None)
 
 
 def test_evaluate_answers_with_a_scripted_model(index: CorpusIndex) -> None:
