@@ -45,13 +45,14 @@ def clean_choice(text: str) -> str:
 def split_choices(text: str) -> tuple[str, tuple[str, ...]]:
     """Split a question whose lines after the first list options; else return it whole.
 
-    Two to eight option lines make a quiz; anything else is an ordinary question.
+    A question (it has a question mark) followed by two to eight option lines is a quiz;
+    anything else, such as a request followed by a list of topics, is an ordinary question.
     """
     lines = [line for line in text.strip().splitlines() if line.strip()]
     options = [m.group(1) for line in lines[1:] if (m := _OPTION_LINE_RE.match(line))]
-    asked = [line for line in lines if not _OPTION_LINE_RE.match(line)]
+    asked = lines[:1] + [line for line in lines[1:] if not _OPTION_LINE_RE.match(line)]
     choices = tuple(dict.fromkeys(c for c in map(clean_choice, options) if c))
-    if not asked or not 2 <= len(choices) <= MAX_CHOICES:
+    if not any("?" in line for line in asked) or not 2 <= len(choices) <= MAX_CHOICES:
         return text.strip(), ()
     return " ".join(line.strip() for line in asked), choices
 

@@ -68,6 +68,12 @@ def test_option_lines_after_the_question_are_split_off(text: str) -> None:
     assert split_choices(text) == (Q_CHARGER, OPTIONS)
 
 
+def test_a_question_that_looks_like_an_option_line_stays_the_question() -> None:
+    text = "1. Siapa Presiden Rusia?\nA) Vladimir Putin\nB) Kim Jong-un"
+
+    assert split_choices(text) == ("1. Siapa Presiden Rusia?", ("Vladimir Putin", "Kim Jong-un"))
+
+
 def test_a_question_over_several_lines_keeps_them_all() -> None:
     text = "Europe agreed on a charger rule.\nWhich continent?\nA) Europe\nB) Asia"
 
@@ -85,6 +91,7 @@ def test_a_question_over_several_lines_keeps_them_all() -> None:
         "A) Europe\nB) Asia",  # options without a question
         "Siapa presiden pertama?\n- Soekarno\n- Soekarno",  # one option, written twice
         "- Harga beras naik 5 persen?",  # a question that starts with a dash
+        "Ringkas berita tentang:\n- harga beras\n- harga gula",  # topics, not options
     ],
 )
 def test_text_without_two_options_and_a_question_is_an_ordinary_question(text: str) -> None:
