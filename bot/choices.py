@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.injection import hide_injections
-from retrieval.analysis import Lang, analyze, normalise
+from retrieval.analysis import Lang, analyze, stem, tokenize
 from retrieval.chunking import sentence_spans
 from retrieval.search import Hit, Query, build_query, search_query
 from retrieval.snapshot import Snapshot
@@ -58,11 +58,16 @@ def split_choices(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def states(sentence: str, choice: str, lang: Lang) -> bool:
-    """Tell whether ``sentence`` names ``choice``: verbatim, or every content word of it."""
-    if normalise(choice) in normalise(sentence):
+    """Tell whether ``sentence`` names ``choice``: its words in a row, or every word of it
+    (stopwords included: "next year" is not named by "this year") in some inflection."""
+    words = tokenize(choice)
+    if not words:
+        return False
+    said = tokenize(sentence)
+    n = len(words)
+    if any(said[i : i + n] == words for i in range(len(said) - n + 1)):
         return True
-    terms = set(analyze(choice, lang))
-    return bool(terms) and terms <= set(analyze(sentence, lang))
+    return set(stem(words, lang)) <= set(stem(said, lang))
 
 
 def _stating_sentence(

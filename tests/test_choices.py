@@ -118,7 +118,12 @@ def test_clean_choice_strips_quotes_and_the_full_stop() -> None:
         (CHARGER_1, "USB-C charger", True),  # every content word, not verbatim
         (CHARGER_1, "Asia", False),
         (CHARGER_1, "North America", False),
-        (CHARGER_1, "the", False),  # no content word: nothing to find
+        (CHARGER_1, "the", False),
+        (CHARGER_1, "supports smartphone", True),  # every word, inflected, not in a row
+        (CHARGER_1, "20", False),  # whole words only: not the 20 of 2024
+        ("Griner, 31, was arrested on February 17.", "3", False),
+        ("The tours ran this year.", "Next year", False),  # "next" is a stopword, yet needed
+        ("Ford recalled 2.9 million vehicles.", "2.9 million", True),
     ],
 )
 def test_states(sentence: str, choice: str, expected: bool) -> None:
