@@ -86,6 +86,23 @@ async def test_a_pasted_quiz_is_answered_with_the_option_the_article_states(
     assert bot.api.rejected == []
 
 
+async def test_a_forwarded_quiz_poll_is_answered_from_its_options(tmp_path: Path) -> None:
+    async with running_bot(tmp_path) as bot:  # no model output queued: none is needed
+        alice = bot.api.private_chat(1001, first_name="Alice", language_code="id")
+        options = ["Pesawat jet", "Kereta api lapis baja", "Kapal selam"]
+        update_id = bot.api.send_poll(alice, alice.user, SEED_QUESTION, options)
+        asked = bot.message_id(update_id)
+        answer = await bot.answer(alice, asked)
+
+        assert answer.text == "Kereta api lapis baja [1].\n\nSumber\n[1] (tanpa judul)"
+        # A poll in a group is chatter: the bot stays quiet.
+        group = bot.api.group_chat(-500, "Kantor")
+        ignored = bot.message_id(bot.api.send_poll(group, alice.user, SEED_QUESTION, options))
+    assert bot.replies(group, ignored) == []
+    assert bot.generator.history == []
+    assert bot.api.rejected == []
+
+
 async def test_start_and_help_explain_the_corpus_in_the_users_language(tmp_path: Path) -> None:
     article = '{"id": "a1", "title": "Banjir", "date": "2024-01-05", "text": "Banjir di Jakarta."}'
     async with running_bot(tmp_path, articles={"extra.json": article}) as bot:

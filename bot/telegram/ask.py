@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 from telegram.constants import ChatAction, ChatType
@@ -43,8 +44,16 @@ async def reply(bot: Bot, message: Message, html: str) -> None:
     await LiveMessage(bot, message.chat_id, reply_to=message.message_id).show(html)
 
 
-async def answer_question(state: BotState, bot: Bot, message: Message, question: str) -> None:
-    """Answer ``question`` asked in ``message``, or say politely why not now."""
+async def answer_question(
+    state: BotState,
+    bot: Bot,
+    message: Message,
+    question: str,
+    *,
+    choices: Sequence[str] | None = None,
+) -> None:
+    """Answer ``question`` (a quiz when ``choices`` are given) asked in ``message``, or say
+    politely why not now."""
     user = message.from_user
     if user is None:  # anonymous group admins and channels: nobody to rate-limit or answer
         return
@@ -65,13 +74,19 @@ async def answer_question(state: BotState, bot: Bot, message: Message, question:
         await reply(bot, message, html)
         return
     try:
-        await _answer(state, bot, message, user, question, received)
+        await _answer(state, bot, message, user, question, received, choices)
     finally:
         state.limits.done(user.id)
 
 
 async def _answer(
-    state: BotState, bot: Bot, message: Message, user: User, question: str, received: float
+    state: BotState,
+    bot: Bot,
+    message: Message,
+    user: User,
+    question: str,
+    received: float,
+    choices: Sequence[str] | None,
 ) -> None:
     """Wait for a slot (showing the place in line), generate, then show the final pages."""
     live = LiveMessage(bot, message.chat_id, reply_to=message.message_id)
@@ -86,7 +101,7 @@ async def _answer(
             interval = state.settings.stream_edit_interval_s
             if message.chat.type != ChatType.PRIVATE:
                 interval = max(interval, GROUP_EDIT_INTERVAL_S)
-            answer = await _generate(state, bot, live, question, interval=interval)
+            answer = await _generate(state, bot, live, question, choices=choices, interval=interval)
     except BaseException:
         # Leave no "⏳ in line" message behind; the error handler apologises.
         await live.discard()
@@ -104,7 +119,13 @@ async def _answer(
 
 
 async def _generate(
-    state: BotState, bot: Bot, live: LiveMessage, question: str, *, interval: float
+    state: BotState,
+    bot: Bot,
+    live: LiveMessage,
+    question: str,
+    *,
+    choices: Sequence[str] | None,
+    interval: float,
 ) -> Answer:
     """Run the answer pipeline in a thread, streaming its text into ``live``."""
     parts: list[str] = []
@@ -114,7 +135,7 @@ async def _generate(
             parts.append(piece)
             notify()
 
-        return state.answerer.answer(question, on_token=on_token)
+        return state.answerer.answer(question, choices=choices, on_token=on_token)
 
     async def refresh() -> None:
         text = "".join(parts)

@@ -127,6 +127,16 @@ class Handlers:
         if question is not None:
             await answer_question(self.state, bot, message, question)
 
+    async def poll(self, update: Update, context: Context) -> None:
+        """Answer a poll forwarded in a private chat: its question, with its options."""
+        message = update.effective_message
+        if message is None or message.poll is None:
+            return
+        options = [option.text for option in message.poll.options]
+        await answer_question(
+            self.state, context.bot, message, message.poll.question, choices=options
+        )
+
     async def unknown_command(self, update: Update, context: Context) -> None:
         """Point to /help after a command the bot does not know (private chats only)."""
         message = update.effective_message
@@ -217,6 +227,7 @@ def register(application: Application, state: BotState) -> None:  # type: ignore
             MessageHandler(new & filters.TEXT & ~filters.COMMAND, h.text),
             MessageHandler(new & filters.COMMAND & private, h.unknown_command),
             MessageHandler(filters.UpdateType.EDITED_MESSAGE, h.edited),
+            MessageHandler(new & filters.POLL & private, h.poll),
             MessageHandler(new & private, h.not_text),
             CallbackQueryHandler(h.source, pattern=PATTERN),
             CallbackQueryHandler(h.stale_button),

@@ -24,7 +24,8 @@ _TEXTS: dict[str, dict[Lang, str]] = {
             "• In a group, mention me ({mention}), reply to one of my messages, or write "
             "<code>/ask your question</code>.\n"
             "• A quiz: put each answer option on its own line (<code>A) …</code>, "
-            "<code>B) …</code>); I pick the one the news states.\n\n"
+            "<code>B) …</code>), or forward me a quiz poll; I pick the option the news "
+            "states.\n\n"
             "Every answer lists its sources: tap a source button to see the exact quoted passage."
         ),
         "id": (
@@ -35,7 +36,8 @@ _TEXTS: dict[str, dict[Lang, str]] = {
             "• Di grup, sebut saya ({mention}), balas salah satu pesan saya, atau tulis "
             "<code>/ask pertanyaan Anda</code>.\n"
             "• Kuis: tulis setiap pilihan jawaban di barisnya sendiri (<code>A) …</code>, "
-            "<code>B) …</code>); saya memilih yang disebut berita.\n\n"
+            "<code>B) …</code>), atau teruskan polling kuis kepada saya; saya memilih "
+            "pilihan yang disebut berita.\n\n"
             "Setiap jawaban mencantumkan sumbernya: ketuk tombol sumber untuk melihat "
             "kutipan persisnya."
         ),

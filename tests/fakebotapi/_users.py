@@ -91,6 +91,34 @@ class UserActions:
             payload["entities"] = found
         return self._push(payload)
 
+    def send_poll(
+        self,
+        chat: FakeChat,
+        user: FakeUser,
+        question: str,
+        options: list[str],
+        *,
+        quiz: bool = True,
+    ) -> int:
+        """Push a poll message (as when a user forwards a quiz to the bot)."""
+        payload = self._user_message(chat, user, None)
+        payload["poll"] = {
+            "id": f"poll-{payload['message_id']}",
+            "question": question,
+            "options": [
+                {"text": o, "voter_count": 0, "persistent_id": str(i)}
+                for i, o in enumerate(options)
+            ],
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": True,
+            "type": "quiz" if quiz else "regular",
+            "allows_multiple_answers": False,
+            "allows_revoting": False,  # required since Bot API 9.6
+            "members_only": False,  # required since Bot API 10.0
+        }
+        return self._push(payload)
+
     def send_document(
         self,
         chat: FakeChat,
