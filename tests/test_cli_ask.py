@@ -147,17 +147,24 @@ def test_ask_with_a_missing_corpus_exits_2_naming_the_setting(
     )
 
 
-@pytest.mark.slow
-def test_ask_json_with_the_real_model(
-    cli_env: Path,
-    seed_corpus: Path,
-    default_model: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+@pytest.fixture
+def seed_text(
+    cli_env: Path, seed_corpus: Path, default_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """Point the CLI at the real default model; return the seed article's text."""
     monkeypatch.setenv("WARTA_MODEL_PATH", str(default_model))
     (seed_file,) = seed_corpus.iterdir()
-    article_text = seed_file.read_text(encoding="utf-8")
+    return seed_file.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_ask_json_with_the_real_model(
+    seed_text: str,
+    seed_corpus: Path,
+    default_model: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (seed_file,) = seed_corpus.iterdir()
 
     code = main(["ask", Q_KIM, "--corpus", str(seed_corpus), "--json"])
 
@@ -187,7 +194,7 @@ def test_ask_json_with_the_real_model(
     for c in data["citations"]:
         assert list(c) == ["n", "article_id", "title", "url", "date", "quote", "start", "end"]
         assert c["article_id"] == seed_file.stem
-        assert article_text[c["start"] : c["end"]] == c["quote"]
+        assert seed_text[c["start"] : c["end"]] == c["quote"]
     numbers = [c["n"] for c in data["citations"]]
     assert numbers == list(range(1, len(numbers) + 1))
     assert {int(n) for n in re.findall(r"\[(\d+)\]", data["answer"])} == set(numbers)
@@ -196,15 +203,8 @@ def test_ask_json_with_the_real_model(
 
 @pytest.mark.slow
 def test_ask_a_quiz_with_choice_options(
-    cli_env: Path,
-    seed_corpus: Path,
-    default_model: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    seed_text: str, seed_corpus: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("WARTA_MODEL_PATH", str(default_model))
-    (seed_file,) = seed_corpus.iterdir()
-    article_text = seed_file.read_text(encoding="utf-8")
     args = ["ask", Q_KIM, "--choice", "pesawat jet", "--choice", "kereta api lapis baja"]
 
     code = main([*args, "--corpus", str(seed_corpus), "--json"])
@@ -214,4 +214,4 @@ def test_ask_a_quiz_with_choice_options(
     assert (data["answer"], data["abstained"]) == ("kereta api lapis baja [1].", False)
     (citation,) = data["citations"]
     assert "kereta api lapis baja" in citation["quote"]
-    assert article_text[citation["start"] : citation["end"]] == citation["quote"]
+    assert seed_text[citation["start"] : citation["end"]] == citation["quote"]

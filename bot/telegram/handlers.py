@@ -71,6 +71,14 @@ def command_argument(message: Message) -> str:
     return text
 
 
+async def _tell(update: Update, context: Context, key: str) -> None:
+    """Reply to the update's message with the short text ``key`` in the sender's language."""
+    message = update.effective_message
+    if message is not None:
+        lang = texts.user_lang(message.from_user.language_code if message.from_user else None)
+        await reply(context.bot, message, texts.text(key, lang))
+
+
 class Handlers:
     """The update handlers for questions, help and source buttons, sharing one state."""
 
@@ -139,10 +147,7 @@ class Handlers:
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         """Point to /help after a command the bot does not know (private chats only)."""
-        message = update.effective_message
-        if message is not None:
-            lang = texts.user_lang(message.from_user.language_code if message.from_user else None)
-            await reply(context.bot, message, texts.text("unknown_command", lang))
+        await _tell(update, context, "unknown_command")
 
     async def edited(self, update: Update, context: Context) -> None:
         """Ask for a new message instead of an edit (private chats; groups stay quiet)."""
@@ -155,10 +160,7 @@ class Handlers:
 
     async def not_text(self, update: Update, context: Context) -> None:
         """Ask for text after a sticker, photo, voice message, ... (private chats only)."""
-        message = update.effective_message
-        if message is not None:
-            lang = texts.user_lang(message.from_user.language_code if message.from_user else None)
-            await reply(context.bot, message, texts.text("not_text", lang))
+        await _tell(update, context, "not_text")
 
     async def source(self, update: Update, context: Context) -> None:
         """Show the exact passage behind a source button, from the current snapshot."""
