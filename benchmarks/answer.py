@@ -22,20 +22,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from benchmarks.paths import FACQA, REPO
+from benchmarks.paths import SEED_QUESTIONS as ANSWERABLE
 from bot.answer import Answerer
 from bot.llm import Generation, Generator, Prompt, TokenCallback
 from bot.model import ensure_model
 from bot.runtime import build_answerer, build_index, load_generator
 from bot.settings import Settings
+from tests.builders import env_without_warta
 
-REPO = Path(__file__).resolve().parent.parent
-FACQA = REPO.parent / "shared" / "data" / "facqa"
-SEED_QUESTIONS = (
-    "Dengan kendaraan apa Kim Jong-un berangkat ke Rusia?",
-    "Di kota mana Putin dan Kim kemungkinan bertemu?",
-    "Siapa juru bicara Dewan Keamanan Nasional AS?",
-    "Who won the 2022 World Cup?",
-)
+SEED_QUESTIONS = (*ANSWERABLE, "Who won the 2022 World Cup?")
 WARM_UP = "Apa yang dibahas Putin dan Kim Jong-un?"  # not timed; fills the shared prefix cache
 
 
@@ -198,7 +194,7 @@ _PIPELINE_FIELDS = (
 
 def peak_rss_mb(question: str, corpus: Path, data_dir: Path) -> float | None:
     """Run ``warta ask`` in a subprocess and return its peak RSS in MB (via /usr/bin/time)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WARTA_")}
+    env = env_without_warta(os.environ)
     env["WARTA_DATA_DIR"] = str(data_dir)
     cmd = [sys.executable, "-m", "bot.cli", "ask", question, "--corpus", str(corpus), "--json"]
     with tempfile.TemporaryDirectory() as cwd:  # no .env or config/ picked up

@@ -16,10 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.paths import DATA
 from retrieval.search import search
 from retrieval.store import CorpusIndex
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 SOURCES = ("facqa/corpus.jsonl", "realtimeqa/articles.jsonl", "detik/articles.jsonl")
 
 

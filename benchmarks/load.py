@@ -27,20 +27,13 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from benchmarks.paths import FACQA, REPO, SEED_QUESTIONS
 from bot.settings import Settings
 from bot.telegram.app import build_application, load_state, run
 from bot.telegram.logs import configure_logging
 from bot.telegram.state import BotState
 from tests.fakebotapi import FakeBotAPI, FakeChat
 from tests.telegram_harness import is_final
-
-REPO = Path(__file__).resolve().parent.parent
-FACQA = REPO.parent / "shared" / "data" / "facqa"
-SEED_QUESTIONS = (
-    "Dengan kendaraan apa Kim Jong-un berangkat ke Rusia?",
-    "Di kota mana Putin dan Kim kemungkinan bertemu?",
-    "Siapa juru bicara Dewan Keamanan Nasional AS?",
-)
 
 
 @dataclass

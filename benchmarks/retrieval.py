@@ -27,13 +27,12 @@ from typing import Any
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from benchmarks.paths import DETIK, REPO
 from retrieval.analysis import analyze, detect_language, tokenize
 from retrieval.bm25 import ARRAY_NAMES, CompactBM25
 from retrieval.chunking import chunk_article
 from retrieval.store import CorpusIndex
 
-REPO = Path(__file__).resolve().parent.parent
-DETIK = REPO.parent / "shared" / "data" / "detik" / "articles.jsonl"
 VOCAB, MEAN_LEN, SEED, STOP_RANKS = 200_000, 60, 20240911, 100
 MB = 1 << 20
 

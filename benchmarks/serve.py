@@ -22,12 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.paths import DETIK, REPO
 from bot.model import ensure_model
 from tests.fakebotapi import FakeBotAPI
 from tests.telegram_harness import is_final, serve_env
 
-REPO = Path(__file__).resolve().parent.parent
-DETIK = REPO.parent / "shared" / "data" / "detik" / "articles.jsonl"
 WARTA = Path(sys.executable).with_name("warta")
 QUESTIONS = (
     "Dengan kendaraan apa Kim Jong-un berangkat ke Rusia?",

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+
+import pytest
+
 from bot.answer import Answer
 from bot.citations import Citation
 
@@ -24,3 +29,15 @@ def make_answer(
         timings_ms={"retrieve": 1.0, "generate": 2.0, "total": 3.0},
         mode="abstained" if abstained else "generated",
     )
+
+
+def env_without_warta(environ: Mapping[str, str]) -> dict[str, str]:
+    """Return a copy of ``environ`` with every WARTA_ setting removed."""
+    return {k: v for k, v in environ.items() if not k.startswith("WARTA_")}
+
+
+def clear_warta_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remove every WARTA_ setting from this test's environment."""
+    for name in list(os.environ):
+        if name.startswith("WARTA_"):
+            monkeypatch.delenv(name)

@@ -24,6 +24,7 @@ from bot.telegram.app import App, build_application, load_state, run
 from bot.telegram.state import BotState
 from retrieval.builder import Progress, ReloadReport
 from retrieval.store import CorpusIndex
+from tests.builders import env_without_warta
 from tests.fakebotapi import BotMessage, FakeBotAPI, FakeChat, FakeUser
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -236,7 +237,7 @@ async def _api(api: FakeBotAPI | None) -> AsyncIterator[FakeBotAPI]:
 
 def serve_env(api: FakeBotAPI, *, corpus: Path, data: Path, model: Path) -> dict[str, str]:
     """Return the environment of a `warta serve` subprocess talking to ``api`` (no other WARTA_)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WARTA_")}
+    env = env_without_warta(os.environ)
     env.update(
         WARTA_TELEGRAM_TOKEN=api.token,
         WARTA_TELEGRAM_BASE_URL=api.base_url,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from bot.citations import Citation
 from bot.cli import main, render_answer
 from bot.llm import FakeGenerator
 from retrieval.store import CorpusIndex
-from tests.builders import make_answer
+from tests.builders import clear_warta_env, make_answer
 
 Q_KIM = "Dengan kendaraan apa Kim Jong-un berangkat ke Rusia?"
 KIM_1 = "Kim Jong-un berangkat ke Rusia dengan kereta api lapis baja."
@@ -24,9 +23,7 @@ BERAS_1 = "Harga beras di Jakarta naik 5 persen pada Februari."
 @pytest.fixture
 def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run the CLI in an empty directory with only WARTA_DATA_DIR set (no .env, no TOML)."""
-    for name in list(os.environ):
-        if name.startswith("WARTA_"):
-            monkeypatch.delenv(name)
+    clear_warta_env(monkeypatch)
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)

@@ -17,6 +17,7 @@ import pytest
 from bot.cli import main
 from retrieval.search import search
 from retrieval.store import CorpusIndex, corpus_key
+from tests.builders import clear_warta_env, env_without_warta
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_ID = "000_76514cd01a3de205"
@@ -67,9 +68,7 @@ SUMMARY = r"(\d+) added, (\d+) updated, (\d+) removed, (\d+) skipped; (\d+) arti
 @pytest.fixture
 def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Run in an empty tmp directory with a seed corpus, a news corpus and a tmp data dir."""
-    for name in list(os.environ):
-        if name.startswith("WARTA_"):
-            monkeypatch.delenv(name)
+    clear_warta_env(monkeypatch)
     monkeypatch.setenv("WARTA_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
     shutil.copytree(SEEDS, tmp_path / "seeds")
@@ -303,7 +302,7 @@ def test_usage_errors_exit_2(work: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 def test_console_script_search(work: Path) -> None:
     warta = Path(sys.executable).with_name("warta")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WARTA_")}
+    env = env_without_warta(os.environ)
     env["WARTA_DATA_DIR"] = str(work / "data")
     done = subprocess.run(
         [str(warta), "search", "kereta lapis baja", "-k", "1", "--json"],

@@ -1,6 +1,5 @@
 """Settings: sources and their precedence, error lines, masking, and the example files."""
 
-import os
 import re
 import tomllib
 import traceback
@@ -12,6 +11,7 @@ from pydantic import SecretStr, ValidationError
 from bot.errors import SettingsError
 from bot.settings import Settings, load_settings, render_config, setting_sources
 from retrieval.errors import WartaError
+from tests.builders import clear_warta_env
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 TOKEN = "123456:SECRET-token_value"
@@ -20,9 +20,7 @@ TOKEN = "123456:SECRET-token_value"
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run in an empty directory holding only the default corpus dir, with no WARTA_* env."""
-    for name in list(os.environ):
-        if name.startswith("WARTA_"):
-            monkeypatch.delenv(name)
+    clear_warta_env(monkeypatch)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "seeds").mkdir()
     return tmp_path
