@@ -26,7 +26,7 @@ from benchmarks.paths import FACQA, REPO
 from benchmarks.paths import SEED_QUESTIONS as ANSWERABLE
 from bot.answer import Answerer
 from bot.llm import Generation, Generator, Prompt, TokenCallback
-from bot.model import ensure_model
+from bot.llm.gguf import ensure_model
 from bot.runtime import build_answerer, build_index, load_generator
 from bot.settings import Settings
 from tests.builders import env_without_warta
@@ -41,6 +41,7 @@ class Recording:
     def __init__(self, inner: Generator) -> None:
         self.inner = inner
         self.name = inner.name
+        self.capabilities = inner.capabilities
         self.calls: list[tuple[Prompt, Generation]] = []
 
     def count_tokens(self, text: str) -> int:

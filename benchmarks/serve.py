@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from benchmarks.paths import DETIK, REPO
-from bot.model import ensure_model
+from bot.llm.gguf import ensure_model
 from tests.fakebotapi import FakeBotAPI
 from tests.telegram_harness import is_final, serve_env
 

@@ -152,7 +152,7 @@ class Answerer:
         other: Lang = "en" if lang == "id" else "id"
         if not (self.llm_translate and self.crosslingual and other in corpus_langs):
             return None
-        if not getattr(self.generator, "chat", False):
+        if not self.generator.capabilities.instruct:
             return None
         generation = self.generator.generate(translation_prompt(question, other), max_tokens=64)
         return generation.text.strip() or None

@@ -10,7 +10,7 @@ from typing import Literal, TextIO
 
 import psutil
 
-from bot.model import check_gguf, default_model_path
+from bot.llm.gguf import check_gguf, default_model_path
 from bot.settings import Settings
 from retrieval.documents import scan_corpus
 from retrieval.errors import WartaError

@@ -4,7 +4,13 @@ from collections.abc import Sequence
 
 from retrieval.errors import WartaError
 
-__all__ = ["ModelError", "SettingsError", "TelegramSetupError", "WartaError"]
+__all__ = [
+    "ModelError",
+    "ModelUnavailable",
+    "SettingsError",
+    "TelegramSetupError",
+    "WartaError",
+]
 
 
 class SettingsError(WartaError):
@@ -18,6 +24,10 @@ class SettingsError(WartaError):
 
 class ModelError(WartaError):
     """Raise when the language model cannot be loaded or fails to generate."""
+
+
+class ModelUnavailable(ModelError):
+    """Raise when the model server is down, too slow or lost mid-answer (answer without it)."""
 
 
 class TelegramSetupError(WartaError):

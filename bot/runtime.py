@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.answer import Answerer
 from bot.llm import Generator, LlamaGenerator
-from bot.model import ensure_model
+from bot.llm.gguf import ensure_model
 from bot.settings import Settings
 from retrieval.store import CorpusIndex
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.llm import LlamaGenerator
-from bot.model import ensure_model
+from bot.llm.gguf import ensure_model
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import i18n
-from bot.llm import FakeGenerator, Generation, Prompt, TokenCallback
+from bot.llm import Generation, Prompt, TokenCallback
 from bot.settings import Settings
 from bot.telegram.app import App, build_application, load_state, run
 from bot.telegram.state import BotState
@@ -26,6 +26,7 @@ from retrieval.builder import Progress, ReloadReport
 from retrieval.store import CorpusIndex
 from tests.builders import env_without_warta
 from tests.fakebotapi import BotMessage, FakeBotAPI, FakeChat, FakeUser
+from tests.fakes import FakeGenerator
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 ADMIN_ID = 4242

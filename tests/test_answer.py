@@ -13,10 +13,10 @@ import pytest
 from bot.answer import Answer, Answerer, coverage
 from bot.citations import Citation
 from bot.injection import hide_injections
-from bot.llm import FakeGenerator
 from bot.prompts import Passage, build_prompt
 from retrieval.search import build_query, search
 from retrieval.store import CorpusIndex
+from tests.fakes import FakeGenerator
 
 KIM_1 = "Kim Jong-un berangkat ke Rusia dengan kereta api lapis baja."
 FESTIVAL_1 = "Festival kuliner Bandung dibuka pada Sabtu dengan 200 gerai makanan."

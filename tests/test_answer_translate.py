@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.answer import Answerer
-from bot.llm import FakeGenerator
 from retrieval.analysis import analyze
 from retrieval.search import XL_WEIGHT, build_query
 from retrieval.store import CorpusIndex
+from tests.fakes import FakeGenerator
 
 MAYOR = "The mayor of Surabaya opened the Suramadu toll bridge on Monday."
 
@@ -37,8 +37,9 @@ def test_translation_terms_are_added_at_the_translation_weight() -> None:
 
 
 def test_a_chat_model_translates_the_question_when_asked_to(index: CorpusIndex) -> None:
-    generator = FakeGenerator("Who opened the Suramadu toll bridge?", "The mayor of Surabaya [1].")
-    generator.chat = True  # type: ignore[attr-defined]
+    generator = FakeGenerator(
+        "Who opened the Suramadu toll bridge?", "The mayor of Surabaya [1].", instruct=True
+    )
     answerer = Answerer(index, generator, llm_translate=True, min_coverage=0.3)
 
     answer = answerer.answer("Siapa yang meresmikan jembatan tol Suramadu?")
@@ -52,8 +53,7 @@ def test_a_chat_model_translates_the_question_when_asked_to(index: CorpusIndex) 
 def test_no_translation_call_for_a_base_model_or_when_off(
     index: CorpusIndex, chat: bool, enabled: bool
 ) -> None:
-    generator = FakeGenerator("The mayor of Surabaya [1].")
-    generator.chat = chat  # type: ignore[attr-defined]
+    generator = FakeGenerator("The mayor of Surabaya [1].", instruct=chat)
     answerer = Answerer(index, generator, llm_translate=enabled, min_coverage=0.3)
 
     answerer.answer("Siapa yang meresmikan jembatan tol Suramadu?")

@@ -11,10 +11,10 @@ from bot.answer import Answerer
 from bot.choices import clean_choice, pick_choice, split_choices, states
 from bot.citations import Citation
 from bot.evaluation import Question, evaluate, language_matches, read_questions
-from bot.llm import FakeGenerator
 from retrieval.search import build_query
 from retrieval.store import CorpusIndex
 from tests.builders import make_answer
+from tests.fakes import FakeGenerator
 from tests.test_answer import write_corpus
 
 CHARGER_1 = "Europe will require smartphone makers to support a common USB-C charger by 2024."

@@ -11,9 +11,9 @@ import pytest
 from bot.answer import Answerer
 from bot.citations import Citation
 from bot.cli import main, render_answer
-from bot.llm import FakeGenerator
 from retrieval.store import CorpusIndex
 from tests.builders import clear_warta_env, make_answer
+from tests.fakes import FakeGenerator
 
 Q_KIM = "Dengan kendaraan apa Kim Jong-un berangkat ke Rusia?"
 KIM_1 = "Kim Jong-un berangkat ke Rusia dengan kereta api lapis baja."

@@ -20,10 +20,10 @@ from bot.evaluation import (
     render,
     retrieval_metrics,
 )
-from bot.llm import FakeGenerator
 from retrieval.errors import CorpusError
 from retrieval.store import CorpusIndex
 from tests.builders import make_answer
+from tests.fakes import FakeGenerator
 
 KIM_1 = "Kim Jong-un berangkat ke Rusia dengan kereta api lapis baja."
 KIM_2 = "Ia akan bertemu Presiden Vladimir Putin di Vladivostok."

@@ -1,4 +1,4 @@
-"""Tests of the LLM layer: the fake generator, GGUF checks, assembly and the real model."""
+"""Tests of the LLM layer: stop streaming (via the fake), GGUF checks, assembly, the real model."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import ModelError
-from bot.llm import FakeGenerator, Generation, LlamaGenerator, Prompt
-from bot.model import check_gguf, default_model_path, ensure_model, read_gguf_header
+from bot.llm import Capabilities, Generation, LlamaGenerator, Prompt
+from bot.llm.gguf import check_gguf, default_model_path, ensure_model, read_gguf_header
+from tests.fakes import FakeGenerator
 
 DEFAULT_NAME = "gemma-3-270m-q4_k_m"
 
@@ -387,7 +388,11 @@ CAPITAL = "Question: What is the capital of France?\nAnswer:"
 
 @pytest.mark.slow
 def test_real_model_loads_as_a_completion_model(llama: LlamaGenerator) -> None:
-    assert (llama.name, llama.chat, llama.n_ctx) == (DEFAULT_NAME, False, 1024)
+    assert (llama.name, llama.capabilities, llama.n_ctx) == (
+        DEFAULT_NAME,
+        Capabilities(instruct=False, streaming=True, exact_tokens=True, parallel=1),
+        1024,
+    )
     assert llama.count_tokens("Kim Jong-un naik kereta lapis baja.") > 0
 
 
@@ -523,7 +528,7 @@ def test_model_with_chat_template_gets_chat_prompts(
         vocabulary.close()
         path.unlink()
 
-    assert generator.chat is True
+    assert generator.capabilities.instruct is True
     assert result.prompt_tokens == len(expected)
     assert 0 <= result.completion_tokens <= 4
 

@@ -1,4 +1,4 @@
-"""The language model behind a small interface: prompts in, streamed generations out."""
+"""The llama.cpp adapter: a GGUF model run in this process, one generation at a time."""
 
 from __future__ import annotations
 
@@ -6,150 +6,28 @@ import codecs
 import contextlib
 import ctypes
 import logging
-import re
 import threading
 import time
 from collections import abc, deque
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import ModelError
-from bot.model import check_gguf
+from bot.llm.gguf import check_gguf
+from bot.llm.interface import Capabilities, Generation, Prompt, TokenCallback, check_max_tokens
+from bot.llm.streaming import collect
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
 
-__all__ = [
-    "CHAT_FORMATS",
-    "FakeGenerator",
-    "Generation",
-    "Generator",
-    "LlamaGenerator",
-    "Prompt",
-    "TokenCallback",
-]
+__all__ = ["CHAT_FORMATS", "LlamaGenerator"]
 
 CHAT_FORMATS = ("auto", "completion", "chat")
-TokenCallback = Callable[[str], None]
 
 _CHAT_TEMPLATE_KEY = "tokenizer.chat_template"
 _N_BATCH = 512
-_FAKE_TOKEN = re.compile(r"\s*\S+|\s+")
 _GGML_LOG_LEVEL_ERROR = 4  # enum ggml_log_level in ggml.h
 _llama_logger = logging.getLogger("bot.llm.llama_cpp")
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """One request to the model, in both the chat and the completion shape."""
-
-    system: str  # instructions (for chat models)
-    user: str  # passages + question (for chat models)
-    completion: str  # the full completion-style prompt (for base models)
-    stop: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Generation:
-    """The text a model produced for one prompt, with its token counts and timings."""
-
-    text: str
-    prompt_tokens: int
-    completion_tokens: int
-    first_token_ms: float | None  # None when the model produced no token at all
-    total_ms: float
-    finish_reason: str  # "stop" (end token or stop sequence) | "length" (token limit)
-
-
-class Generator(Protocol):
-    """What the answer pipeline needs from a language model."""
-
-    name: str
-
-    def generate(
-        self, prompt: Prompt, *, max_tokens: int, on_token: TokenCallback | None = None
-    ) -> Generation:
-        """Generate a completion for prompt, streaming text pieces to on_token."""
-        ...
-
-    def count_tokens(self, text: str) -> int:
-        """Return how many tokens text takes in the model's vocabulary."""
-        ...
-
-
-class _StopScanner:
-    """Hold back text that may begin a stop sequence; cut at the first one that appears."""
-
-    def __init__(self, stops: Iterable[str]) -> None:
-        self._stops = tuple(stop for stop in stops if stop)
-        self._held = ""
-        self.stopped = False
-
-    def feed(self, text: str) -> str:
-        """Add text and return the part that can be shown: no stop sequence can start in it."""
-        buffer = self._held + text
-        cuts = [at for at in (buffer.find(stop) for stop in self._stops) if at >= 0]
-        if cuts:
-            self._held, self.stopped = "", True
-            return buffer[: min(cuts)]
-        hold = max(
-            (
-                size
-                for stop in self._stops
-                for size in range(min(len(stop) - 1, len(buffer)), 0, -1)
-                if buffer.endswith(stop[:size])
-            ),
-            default=0,
-        )
-        self._held = buffer[len(buffer) - hold :]
-        return buffer[: len(buffer) - hold]
-
-    def flush(self) -> str:
-        """Return the held-back text once no stop sequence can complete any more."""
-        held, self._held = self._held, ""
-        return held
-
-
-def _collect(
-    pieces: Iterator[str | None],
-    *,
-    prompt_tokens: int,
-    stop: Iterable[str],
-    max_tokens: int,
-    on_token: TokenCallback | None,
-    started: float,
-) -> Generation:
-    """Stream token texts (None marks an end token) through stop handling into a Generation."""
-    scanner = _StopScanner(stop)
-    parts: list[str] = []
-    count, first_token_ms, finish_reason = 0, None, "length"
-
-    def emit(text: str) -> None:
-        if text:
-            parts.append(text)
-            if on_token is not None:
-                on_token(text)
-
-    for piece in pieces:
-        if first_token_ms is None:
-            first_token_ms = (time.perf_counter() - started) * 1000
-        if piece is None:
-            finish_reason = "stop"
-            break
-        count += 1
-        emit(scanner.feed(piece))
-        if scanner.stopped:
-            finish_reason = "stop"
-            break
-        if count >= max_tokens:
-            break
-    else:
-        finish_reason = "stop"
-    emit(scanner.flush())
-    total_ms = (time.perf_counter() - started) * 1000
-    return Generation("".join(parts), prompt_tokens, count, first_token_ms, total_ms, finish_reason)
 
 
 class _LlamaLog:
@@ -190,11 +68,6 @@ class _LlamaLog:
 _LLAMA_LOG = _LlamaLog()
 
 
-def _check_max_tokens(max_tokens: int) -> None:
-    if max_tokens < 1:
-        raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
-
-
 class LlamaGenerator:
     """A GGUF model run by llama.cpp; one generation at a time, the KV cache kept between."""
 
@@ -212,7 +85,8 @@ class LlamaGenerator:
         import llama_cpp
 
         self.name = name
-        self.chat = chat
+        # A llama.cpp context runs one sequence: one generation at a time.
+        self.capabilities = Capabilities(instruct=chat, streaming=True, exact_tokens=True)
         self._llama = llama
         self._temperature = temperature
         self._seed = seed
@@ -312,7 +186,7 @@ class LlamaGenerator:
         self, prompt: Prompt, *, max_tokens: int, on_token: TokenCallback | None = None
     ) -> Generation:
         """Generate a completion for prompt, streaming text pieces to on_token."""
-        _check_max_tokens(max_tokens)
+        check_max_tokens(max_tokens)
         with self._lock:
             self._check_open()
             started = time.perf_counter()
@@ -326,7 +200,7 @@ class LlamaGenerator:
             # The same seed for every call makes sampled answers repeatable.
             self._llama.set_seed(self._seed)
             with contextlib.closing(self._pieces(tokens)) as pieces:
-                return _collect(
+                return collect(
                     pieces,
                     prompt_tokens=len(tokens),
                     stop=prompt.stop,
@@ -348,7 +222,7 @@ class LlamaGenerator:
             raise ModelError(f"The model {self.name} was closed; load it again to use it.")
 
     def _prompt_tokens(self, prompt: Prompt) -> list[int]:
-        if not self.chat:
+        if not self.capabilities.instruct:
             # special=False: passages cannot smuggle control tokens into the prompt.
             return list(self._llama.tokenize(prompt.completion.encode("utf-8"), add_bos=True))
         if self._system_role:
@@ -432,44 +306,3 @@ def _chat_formatter(llama: Llama) -> tuple[Any, bool]:
         f"The chat template of model {llama.model_path} fails to render a question; "
         'set WARTA_MODEL_CHAT_FORMAT to "completion".'
     )
-
-
-class FakeGenerator:
-    """A Generator for tests: scripted outputs, streamed word by word, prompts recorded."""
-
-    def __init__(self, *outputs: str, name: str = "fake") -> None:
-        """Queue outputs (one per generate call) under the model name name."""
-        self.name = name
-        self.history: list[Prompt] = []
-        self._queue: deque[str] = deque(outputs)
-        self._lock = threading.Lock()
-
-    def enqueue(self, *outputs: str) -> None:
-        """Queue outputs; each one answers one later generate call, in order."""
-        with self._lock:
-            self._queue.extend(outputs)
-
-    def count_tokens(self, text: str) -> int:
-        """Approximate a token count deterministically (about 4 tokens per 3 words)."""
-        return len(text.split()) * 4 // 3 + 1
-
-    def generate(
-        self, prompt: Prompt, *, max_tokens: int, on_token: TokenCallback | None = None
-    ) -> Generation:
-        """Return the next queued output, cut at stop sequences and max_tokens like a model."""
-        _check_max_tokens(max_tokens)
-        started = time.perf_counter()
-        with self._lock:
-            self.history.append(prompt)
-            if not self._queue:
-                raise AssertionError("FakeGenerator: no output queued")
-            output = self._queue.popleft()
-        pieces: list[str | None] = [*_FAKE_TOKEN.findall(output), None]
-        return _collect(
-            iter(pieces),
-            prompt_tokens=self.count_tokens(prompt.completion),
-            stop=prompt.stop,
-            max_tokens=max_tokens,
-            on_token=on_token,
-            started=started,
-        )
