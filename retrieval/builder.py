@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -13,7 +14,7 @@ import numpy as np
 from retrieval.analysis import Lang, analyze, detect_language
 from retrieval.bm25 import I32, I64, TF, CompactBM25, forward_from_tokens
 from retrieval.chunking import chunk_spans
-from retrieval.documents import Article, Skipped, load_file, scan_corpus
+from retrieval.documents import UNREADABLE, Article, Skipped, read_file, scan_corpus
 from retrieval.snapshot import BuildParams, FileEntry, Snapshot, make_snapshot
 
 Progress = Callable[[int, int], None]
@@ -50,6 +51,14 @@ class ReloadReport:
         return out
 
 
+def same_stat(entry: FileEntry, path: Path, st: os.stat_result) -> bool:
+    """Tell from ``stat`` alone whether ``path`` is still the file ``entry`` fingerprints."""
+    if (st.st_size, st.st_mtime_ns) != (entry.size, entry.mtime_ns):
+        return False
+    # Fixing a file's permissions leaves its mtime alone: retry it once it is readable.
+    return entry.sha256 != UNREADABLE or not os.access(path, os.R_OK)
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -81,7 +90,7 @@ def _plan(files: dict[str, Path], old: Snapshot | None) -> _Plan:
             continue
         try:
             st = path.stat()
-            same = (st.st_size, st.st_mtime_ns) == (entry.size, entry.mtime_ns)
+            same = same_stat(entry, path, st)
             if not same and st.st_size == entry.size and _sha256(path) == entry.sha256:
                 entry = replace(entry, mtime_ns=st.st_mtime_ns)
                 same = True
@@ -94,6 +103,126 @@ def _plan(files: dict[str, Path], old: Snapshot | None) -> _Plan:
             plan.parse[rel] = path
     plan.removed = sorted(set(previous) - set(files))
     return plan
+
+
+@dataclass(frozen=True)
+class _FileRead:
+    """One file's outcome: its fingerprint, its articles and what was skipped inside it."""
+
+    entry: FileEntry  # article_ids are filled in by the accumulator
+    articles: tuple[Article, ...]
+    skipped: tuple[Skipped, ...]
+    reused: bool
+
+
+def _read(rel: str, path: Path, plan: _Plan, old: Snapshot | None, *, max_bytes: int) -> _FileRead:
+    """Take an unchanged file's articles from ``old``, or read it (or say why not)."""
+    entry = plan.reuse.get(rel)
+    if entry is not None and old is not None:
+        articles = tuple(old.articles[old.article_index[i]] for i in entry.article_ids)
+        return _FileRead(entry, articles, entry.skipped, reused=True)
+    fingerprint, loaded = read_file(path, rel, max_bytes=max_bytes)
+    entry = FileEntry(fingerprint.size, fingerprint.mtime_ns, fingerprint.sha256, ())
+    return _FileRead(entry, loaded.articles, loaded.skipped, reused=False)
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    """One article with its language, chunk spans and forward index (term ids, tfs)."""
+
+    article: Article
+    lang: Lang
+    spans: I32
+    forward: tuple[I64, I32, TF]
+
+
+class _Accumulator:
+    """Collect articles file by file (fresh ones analysed, unchanged ones copied from ``old``)."""
+
+    def __init__(self, params: BuildParams, old: Snapshot | None) -> None:
+        self.params = params
+        self.old = old if old is not None and old.bm25 is not None else None
+        self.terms: list[str] = list(self.old.bm25.terms) if self.old and self.old.bm25 else []
+        self.vocab = {t: i for i, t in enumerate(self.terms)}
+        self.items: list[_Indexed] = []
+        self.entries: dict[str, FileEntry] = {}
+        self.skipped: list[Skipped] = []
+        self._seen: dict[str, str] = {}
+        self._rows: I64 | None = None
+
+    def add(self, rel: str, read: _FileRead) -> None:
+        """Add one file's articles (a duplicate id is skipped with a reason)."""
+        kept: list[str] = []
+        skipped = list(read.skipped)
+        for article in read.articles:
+            if article.id in self._seen:
+                where = self._seen[article.id]
+                skipped.append(Skipped(rel, f"duplicate id '{article.id}' (already in {where})"))
+                continue
+            self._seen[article.id] = rel
+            kept.append(article.id)
+            reuse = read.reused and self.old is not None
+            self.items.append(self._copy(article) if reuse else self._analyse(article))
+        self.entries[rel] = replace(read.entry, article_ids=tuple(kept), skipped=tuple(skipped))
+        self.skipped.extend(skipped)
+
+    def _analyse(self, article: Article) -> _Indexed:
+        lang = detect_language(f"{article.title}\n{article.text[:3000]}")
+        params = self.params
+        cut = chunk_spans(
+            article.text, target_chars=params.chunk_chars, overlap_chars=params.overlap_chars
+        )
+        a_index = len(self.items)
+        spans = np.array([(a_index, c.start, c.end) for c in cut], dtype=np.int32).reshape(-1, 3)
+        texts = (article.text[c.start : c.end] for c in cut)
+        forward = forward_from_tokens((analyze(t, lang) for t in texts), self.vocab, self.terms)
+        return _Indexed(article, lang, spans, forward)
+
+    def _copy(self, article: Article) -> _Indexed:
+        old = self.old
+        assert old is not None and old.bm25 is not None
+        a = old.article_index[article.id]
+        lo, hi = self._article_rows(a)
+        spans = np.array(old.chunks[lo:hi], dtype=np.int32)
+        spans[:, 0] = len(self.items)
+        offsets = np.asarray(old.bm25.fwd_offsets[lo : hi + 1], dtype=np.int64)
+        start, stop = int(offsets[0]), int(offsets[-1])
+        forward = (
+            offsets - start,
+            np.asarray(old.bm25.fwd_terms[start:stop], dtype=np.int32),
+            np.asarray(old.bm25.fwd_tfs[start:stop], dtype=np.uint16),
+        )
+        return _Indexed(article, old.languages[a], spans, forward)
+
+    def _article_rows(self, a: int) -> tuple[int, int]:
+        """Return the chunk rows of old article ``a`` (its rows are contiguous and sorted)."""
+        if self._rows is None:
+            old = self.old
+            assert old is not None
+            # One pass over the (strided, memory-mapped) column for all articles, not one
+            # binary search over it per article.
+            column = np.ascontiguousarray(old.chunks[:, 0])
+            self._rows = np.searchsorted(column, np.arange(len(old.articles) + 1), side="left")
+        return int(self._rows[a]), int(self._rows[a + 1])
+
+    def snapshot(self) -> Snapshot:
+        """Assemble the new generation."""
+        items = self.items
+        chunks = (
+            np.concatenate([i.spans for i in items]) if items else np.zeros((0, 3), dtype=np.int32)
+        )
+        forward = [i.forward for i in items]
+        bm25 = _bm25(self.terms, forward, self.params) if len(chunks) else None
+        return make_snapshot(
+            self.params,
+            [i.article for i in items],
+            [i.lang for i in items],
+            chunks,
+            bm25,
+            self.entries,
+            self.skipped,
+            time.time(),
+        )
 
 
 def build(
@@ -113,15 +242,9 @@ def build(
     if old is not None and not plan.parse and not plan.removed and plan.reuse == dict(old.files):
         # Nothing changed: keep serving the same generation.
         report = ReloadReport(
-            (),
-            (),
-            (),
-            old.skipped,
-            len(old.articles),
-            old.n_chunks,
-            time.perf_counter() - t0,
-            changed=False,
-        )
+            (), (), (), old.skipped, len(old.articles), old.n_chunks,
+            time.perf_counter() - t0, changed=False,
+        )  # fmt: skip
         return old, report
     for rel, entry in list(plan.reuse.items()):
         # A file that lost an article to a duplicate id is parsed again: the other copy may
@@ -129,104 +252,24 @@ def build(
         if any(s.reason.startswith("duplicate id ") for s in entry.skipped):
             del plan.reuse[rel]
             plan.parse[rel] = files[rel]
-    terms: list[str] = list(old.bm25.terms) if old and old.bm25 else []
-    vocab = {t: i for i, t in enumerate(terms)}
-    articles: list[Article] = []
-    languages: list[Lang] = []
-    spans: list[I32] = []
-    forward: list[tuple[I64, I32, TF]] = []
-    entries: dict[str, FileEntry] = {}
-    seen: dict[str, str] = {}
+    acc = _Accumulator(params, old)
+    acc.skipped.extend(skipped)
     for n, (rel, path) in enumerate(files.items(), start=1):
-        if rel in plan.reuse:
-            assert old is not None
-            entry = plan.reuse[rel]
-            loaded = [(old.articles[old.article_index[i]], i) for i in entry.article_ids]
-            file_articles = [a for a, _ in loaded]
-            file_skipped = list(entry.skipped)
-        else:
-            st = path.stat() if path.exists() else None
-            result = load_file(path, rel, max_bytes=max_file_bytes)
-            file_articles = list(result.articles)
-            file_skipped = list(result.skipped)
-            entry = FileEntry(
-                st.st_size if st else 0,
-                st.st_mtime_ns if st else 0,
-                _sha256(path) if st else "",
-                (),
-            )
-        kept_ids: list[str] = []
-        for article in file_articles:
-            if article.id in seen:
-                file_skipped.append(
-                    Skipped(rel, f"duplicate id '{article.id}' (already in {seen[article.id]})")
-                )
-                continue
-            seen[article.id] = rel
-            kept_ids.append(article.id)
-            a_index = len(articles)
-            articles.append(article)
-            if rel in plan.reuse and old is not None and old.bm25 is not None:
-                languages.append(old.languages[old.article_index[article.id]])
-                spans.append(_reuse_spans(old, article.id, a_index))
-                forward.append(_reuse_forward(old, article.id))
-            else:
-                lang = detect_language(f"{article.title}\n{article.text[:3000]}")
-                languages.append(lang)
-                cut = chunk_spans(
-                    article.text,
-                    target_chars=params.chunk_chars,
-                    overlap_chars=params.overlap_chars,
-                )
-                table = np.array([(a_index, s.start, s.end) for s in cut], dtype=np.int32)
-                spans.append(table.reshape(-1, 3))
-                texts = (article.text[s.start : s.end] for s in cut)
-                forward.append(forward_from_tokens((analyze(t, lang) for t in texts), vocab, terms))
-        entries[rel] = FileEntry(
-            entry.size, entry.mtime_ns, entry.sha256, tuple(kept_ids), tuple(file_skipped)
-        )
-        skipped.extend(file_skipped)
+        acc.add(rel, _read(rel, path, plan, old, max_bytes=max_file_bytes))
         if progress is not None:
             progress(n, len(files))
-    chunks = np.concatenate(spans) if spans else np.zeros((0, 3), dtype=np.int32)
-    bm25 = _bm25(terms, forward, params) if len(chunks) else None
-    snap = make_snapshot(params, articles, languages, chunks, bm25, entries, skipped, time.time())
+    snap = acc.snapshot()
     report = ReloadReport(
         added=tuple(plan.added),
         updated=tuple(plan.updated),
         removed=tuple(plan.removed),
-        skipped=tuple(skipped),
-        articles=len(articles),
-        chunks=len(chunks),
+        skipped=snap.skipped,
+        articles=len(snap.articles),
+        chunks=snap.n_chunks,
         seconds=time.perf_counter() - t0,
         changed=bool(plan.added or plan.updated or plan.removed) or old is None,
     )
     return snap, report
-
-
-def _article_rows(old: Snapshot, article_id: str) -> tuple[int, int]:
-    a = old.article_index[article_id]
-    col = old.chunks[:, 0]
-    return int(np.searchsorted(col, a, side="left")), int(np.searchsorted(col, a, side="right"))
-
-
-def _reuse_spans(old: Snapshot, article_id: str, a_index: int) -> I32:
-    lo, hi = _article_rows(old, article_id)
-    table = np.array(old.chunks[lo:hi], dtype=np.int32)
-    table[:, 0] = a_index
-    return table
-
-
-def _reuse_forward(old: Snapshot, article_id: str) -> tuple[I64, I32, TF]:
-    assert old.bm25 is not None
-    lo, hi = _article_rows(old, article_id)
-    offsets = np.asarray(old.bm25.fwd_offsets[lo : hi + 1], dtype=np.int64)
-    a, z = int(offsets[0]), int(offsets[-1])
-    return (
-        offsets - a,
-        np.asarray(old.bm25.fwd_terms[a:z], dtype=np.int32),
-        np.asarray(old.bm25.fwd_tfs[a:z], dtype=np.uint16),
-    )
 
 
 def _bm25(terms: list[str], forward: list[tuple[I64, I32, TF]], params: BuildParams) -> CompactBM25:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -45,6 +47,19 @@ class FileLoad:
 
     articles: tuple[Article, ...]
     skipped: tuple[Skipped, ...]
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Size, modification time and content hash of one corpus file, from the read itself."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+# The content hash of a file that could not be read (it is read again once it can be).
+UNREADABLE = "unreadable"
 
 
 def path_id(relpath: str) -> str:
@@ -170,25 +185,70 @@ def parse_file(relpath: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES)
 
 def load_file(path: Path, relpath: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> FileLoad:
     """Read and parse one corpus file; an unusable file becomes a single ``Skipped``."""
+    return read_file(path, relpath, max_bytes=max_bytes)[1]
+
+
+def read_file(
+    path: Path, relpath: str, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[Fingerprint, FileLoad]:
+    """Read one corpus file once: its fingerprint and its articles come from the same bytes.
+
+    An unreadable file (permissions, I/O error, vanished) gets the hash ``UNREADABLE``.
+    """
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise ValueError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
-        return parse_file(relpath, path.read_bytes(), max_bytes=max_bytes)
-    except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return FileLoad((), (Skipped(relpath, reason),))
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if st.st_size > max_bytes:
+                fingerprint = Fingerprint(st.st_size, st.st_mtime_ns, "")
+                reason = f"file is {st.st_size:,} bytes, over the {max_bytes:,}-byte limit"
+                return fingerprint, FileLoad((), (Skipped(relpath, reason),))
+            data = fh.read()
+    except OSError as exc:
+        skip = FileLoad((), (Skipped(relpath, exc.strerror or str(exc)),))
+        try:
+            st = path.stat()
+        except OSError:
+            return Fingerprint(-1, -1, UNREADABLE), skip
+        return Fingerprint(st.st_size, st.st_mtime_ns, UNREADABLE), skip
+    fingerprint = Fingerprint(st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest())
+    try:
+        return fingerprint, parse_file(relpath, data, max_bytes=max_bytes)
+    except ValueError as exc:
+        return fingerprint, FileLoad((), (Skipped(relpath, str(exc)),))
+
+
+def display_relpath(rel: str) -> str:
+    """Return a corpus-relative path that is valid text: undecodable bytes become ``\\xNN``.
+
+    File names that are not UTF-8 (``caf\\xe9.txt`` from a Windows zip) arrive as lone
+    surrogates, which no UTF-8 writer accepts; the escaped form is printable and stable.
+    """
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def root_prefixes(roots: list[Path]) -> list[str]:
+    """Return each root's id prefix: its name, or more of its path where names collide.
+
+    A single root has no prefix. ``a/news`` and ``b/news`` become ``a/news/`` and ``b/news/``.
+    """
+    if len(roots) <= 1:
+        return [""] * len(roots)
+    parts = [display_relpath(r.resolve().as_posix()).strip("/").split("/") for r in roots]
+    distinct = {tuple(p) for p in parts}
+    for depth in range(1, max(len(p) for p in parts) + 1):
+        names = ["/".join(p[-depth:]) for p in parts]
+        if len(set(names)) == len(distinct):
+            return [f"{name}/" for name in names]
+    return ["/".join(p) + "/" for p in parts]
 
 
 def scan_corpus(roots: list[Path]) -> tuple[dict[str, Path], list[Skipped]]:
     """List corpus files as {relpath: path}; unsupported and hidden files are reported."""
     files: dict[str, Path] = {}
     skipped: list[Skipped] = []
-    multi = len(roots) > 1
-    for root in roots:
-        prefix = f"{root.resolve().name}/" if multi else ""
+    for root, prefix in zip(roots, root_prefixes(roots), strict=True):
         for path in sorted(root.rglob("*")):
-            rel = path.relative_to(root).as_posix()
+            rel = display_relpath(path.relative_to(root).as_posix())
             if any(part.startswith(".") for part in Path(rel).parts) or not path.is_file():
                 continue
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:

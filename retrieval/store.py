@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from retrieval.builder import Progress, ReloadReport, build
+from retrieval.builder import Progress, ReloadReport, build, same_stat
 from retrieval.documents import DEFAULT_MAX_BYTES, scan_corpus
 from retrieval.errors import CorpusError, IndexFormatError, ReloadInProgressError
 from retrieval.snapshot import DEFAULT_IDF, BuildParams, Snapshot, read_snapshot, write_snapshot
@@ -109,8 +109,7 @@ class CorpusIndex:
                 st = path.stat()
             except OSError:
                 return True
-            entry = snap.files[rel]
-            if (st.st_size, st.st_mtime_ns) != (entry.size, entry.mtime_ns):
+            if not same_stat(snap.files[rel], path, st):
                 return True
         return False
 

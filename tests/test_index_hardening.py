@@ -1,0 +1,130 @@
+"""Issue 11, index side: unreadable files, odd file names, several roots, busy and read-only
+index directories, corrupt generations. Failures are real (a process without root's powers),
+not simulated in our own code."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from retrieval.search import search
+from retrieval.store import CorpusIndex
+from tests.builders import env_without_warta
+
+REPO = Path(__file__).resolve().parent.parent
+NOBODY = 65534
+SETPRIV = shutil.which("setpriv")
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0 or SETPRIV is None, reason="needs root and setpriv to drop privileges"
+)
+
+
+@pytest.fixture
+def world() -> Iterator[Path]:
+    """Return a directory every user may enter (pytest's tmp_path is private to root)."""
+    path = Path(tempfile.mkdtemp(prefix="warta-hardening-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def warta(*argv: str, data: Path, nobody: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run the real ``warta`` entry point (as user nobody when asked); return the result."""
+    env = env_without_warta(os.environ)
+    env.update(WARTA_DATA_DIR=str(data), PYTHONPATH=str(REPO))
+    command = [sys.executable, "-m", "bot.cli", *argv]
+    if nobody:
+        assert SETPRIV is not None
+        command = [SETPRIV, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
+    return subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=180, check=False
+    )
+
+
+def news(root: Path, names: dict[str, str]) -> Path:
+    """Write one small article per file name into ``root`` (readable by everyone)."""
+    root.mkdir(parents=True, exist_ok=True)
+    root.chmod(0o755)
+    for name, word in names.items():
+        path = root / name
+        path.write_text(f"Berita {word}\nHarga {word} naik di pasar Jakarta hari ini.\n")
+        path.chmod(0o644)
+    return root
+
+
+# -- item 5: an unreadable file is a skip with a reason ------------------------------------------
+
+
+@needs_root
+def test_an_unreadable_file_is_skipped_by_index_and_search(world: Path) -> None:
+    corpus = news(world / "corpus", {"beras.txt": "beras", "rahasia.txt": "rahasia"})
+    (corpus / "rahasia.txt").chmod(0o600)  # root's own file: the bot's user cannot read it
+    data = world / "data"
+    data.mkdir()
+    os.chown(data, NOBODY, NOBODY)
+    done = warta("index", "--corpus", str(corpus), data=data, nobody=True)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines()[1:] == [
+        "  added: beras.txt",
+        "  added: rahasia.txt",
+        "  skipped: rahasia.txt: Permission denied",
+    ]
+    found = warta(
+        "search", "harga beras", "--corpus", str(corpus), "--json", data=data, nobody=True
+    )
+    assert (found.returncode, found.stderr) == (0, "")
+    assert [r["article_id"] for r in json.loads(found.stdout)["results"]] == ["beras"]
+    # Nothing changed: the unreadable file is not read again and again.
+    again = warta("index", "--corpus", str(corpus), data=data, nobody=True)
+    assert again.stdout.startswith("0 added, 0 updated, 0 removed, 1 skipped;"), again.stdout
+    # Once the permissions are fixed (the mtime stays), the file is read.
+    (corpus / "rahasia.txt").chmod(0o644)
+    fixed = warta("index", "--corpus", str(corpus), data=data, nobody=True)
+    assert fixed.stdout.splitlines()[1:] == ["  updated: rahasia.txt"], fixed.stdout
+
+
+# -- item 7: a file name that is not UTF-8 -------------------------------------------------------
+
+
+def test_a_file_name_that_is_not_utf8_is_indexed_and_persisted(tmp_path: Path) -> None:
+    corpus = news(tmp_path / "corpus", {"beras.txt": "beras"})
+    raw = os.path.join(os.fsencode(corpus), b"caf\xe9.txt")
+    with open(raw, "wb") as fh:
+        fh.write(b"Kafe baru\nKopi tubruk dijual di kafe Bandung.\n")
+    done = warta("index", "--corpus", str(corpus), data=tmp_path / "data")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines()[1:] == ["  added: beras.txt", "  added: caf\\xe9.txt"]
+    found = warta(
+        "search", "kopi tubruk", "--corpus", str(corpus), "--json", data=tmp_path / "data"
+    )
+    assert (found.returncode, found.stderr) == (0, "")
+    assert json.loads(found.stdout)["results"][0]["article_id"] == "caf\\xe9"
+    reopened = CorpusIndex([corpus], tmp_path / "data")
+    assert reopened.open() is None and reopened.snapshot.article("caf\\xe9") is not None
+
+
+# -- item 8: two roots with the same name --------------------------------------------------------
+
+
+def test_two_roots_with_the_same_name_keep_all_their_files(tmp_path: Path) -> None:
+    a = news(tmp_path / "a" / "news", {"harga.txt": "beras", "a.txt": "kopi"})
+    b = news(tmp_path / "b" / "news", {"harga.txt": "gula"})
+    index = CorpusIndex([a, b], tmp_path / "data")
+    report = index.open()
+    assert report is not None and report.skipped == ()
+    assert report.added == ("a/news/a.txt", "a/news/harga.txt", "b/news/harga.txt")
+    assert [(x.id, x.source) for x in index.snapshot.articles] == [
+        ("a/news/a", "a/news/a.txt"),
+        ("a/news/harga", "a/news/harga.txt"),
+        ("b/news/harga", "b/news/harga.txt"),
+    ]
+    assert search(index.snapshot, "harga gula", k=1)[0].article.id == "b/news/harga"
+    assert index.reload().changed is False
