@@ -68,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ask quiz questions open-ended, without their answer options",
     )
+    p = sub.add_parser("feedback", help="answer feedback from Telegram users")
+    feedback = p.add_subparsers(dest="feedback_command", required=True, metavar="ACTION")
+    p = feedback.add_parser(
+        "export", help="write the answers rated 👎 as `warta eval` JSONL lines to fill in"
+    )
+    p.add_argument("file", nargs="?", type=Path, help="output file (default: standard output)")
     sub.add_parser("serve", help="run the Telegram bot")
     sub.add_parser("config", help="print the effective settings and where each comes from")
     p = sub.add_parser("doctor", help="check settings, corpus, index, model, disk and memory")
@@ -210,6 +216,22 @@ def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_feedback(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.feedback import FEEDBACK_DB, FeedbackStore
+
+    lines = FeedbackStore(settings.data_dir / FEEDBACK_DB).export()
+    text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    if args.file is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            args.file.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise WartaError(f"cannot write {args.file}: {exc.strerror}") from None
+    print(f"exported {len(lines)} answers rated 👎", file=sys.stderr)
+    return 0
+
+
 def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.telegram.app import serve
 
@@ -233,6 +255,7 @@ _COMMANDS = {
     "search": _cmd_search,
     "ask": _cmd_ask,
     "eval": _cmd_eval,
+    "feedback": _cmd_feedback,
     "serve": _cmd_serve,
     "config": _cmd_config,
     "doctor": _cmd_doctor,

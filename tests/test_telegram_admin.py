@@ -173,6 +173,7 @@ async def test_stats_report_corpus_model_and_answers(tmp_path: Path) -> None:
         assert lines[4].startswith("Uptime: ")
         assert lines[5].startswith("Questions answered: 1 · p50 latency: ")
         assert lines[6] == "Queue: 0 answering, 0 waiting"
+        assert lines[7] == "Feedback: 👍 0 · 👎 0 · 0 notes"
 
 
 async def test_old_source_buttons_survive_restarts_until_the_article_is_gone(

@@ -48,7 +48,11 @@ async def test_question_is_answered_with_citations_and_source_buttons(tmp_path: 
             "Sumber\n[1] (tanpa judul)"
         )
         assert [e["type"] for e in answer.entities] == ["bold"]
-        assert [b["text"] for b in answer.buttons] == ["[1] Bisnis.com, JAKARTA - Pemimpin Kore…"]
+        assert [b["text"] for b in answer.buttons] == [
+            "[1] Bisnis.com, JAKARTA - Pemimpin Kore…",
+            "👍",
+            "👎",
+        ]
         # The streamed message was edited into the final answer.
         assert bot.replies(alice, asked) == [answer]
         assert answer.edit_count >= 1

@@ -114,7 +114,7 @@ class Admin:
             return
         self.state.reloading = True
         try:
-            live = LiveMessage(context.bot, message.chat_id, reply_to=message.message_id)
+            live = LiveMessage.answering(context.bot, message)
             await live.show(texts.text("reload_start", lang))
             report = await self._run_reload(live, lang)
             if report is not None:
@@ -176,6 +176,7 @@ class Admin:
             more = len(details) - STATS_DETAIL_LINES
             details = [*details[:STATS_DETAIL_LINES], f"  … {more} more"]
         p50 = state.stats.p50_s()
+        votes = await asyncio.to_thread(state.feedback.store.counts)
         head = texts.text(
             "stats",
             lang,
@@ -188,8 +189,11 @@ class Admin:
             p50="–" if p50 is None else f"{p50:.1f} s",
             running=state.queue.running,
             waiting=state.queue.waiting,
+            up=votes.up,
+            down=votes.down,
+            comments=votes.comments,
         )
-        live = LiveMessage(context.bot, message.chat_id, reply_to=message.message_id)
+        live = LiveMessage.answering(context.bot, message)
         await live.finish(render_report(head, details))
 
     async def document(self, update: Update, context: Context) -> None:
@@ -239,7 +243,7 @@ class Admin:
                 "verb": texts.text(saved, lang),
                 "articles": len(loaded.articles),
             }
-            live = LiveMessage(context.bot, message.chat_id, reply_to=message.message_id)
+            live = LiveMessage.answering(context.bot, message)
             await live.show(texts.text("upload_saved", lang, **values))
             report = await self._run_reload(live, lang)
             if report is not None:

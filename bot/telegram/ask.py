@@ -11,7 +11,7 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 
 from bot.answer import Answer
-from bot.telegram import texts
+from bot.telegram import feedback, texts
 from bot.telegram.render import button_label, render_answer, render_preview
 from bot.telegram.sources import SourceKeys
 from bot.telegram.state import BotState
@@ -24,10 +24,10 @@ TYPING_EVERY_S = 4.5  # Telegram shows "typing…" for about 5 seconds per chat 
 GROUP_EDIT_INTERVAL_S = 3.0
 
 
-def source_keyboard(keys: SourceKeys, answer: Answer) -> InlineKeyboardMarkup | None:
-    """Return one button per cited source, or None for an answer without sources."""
-    if not answer.citations:
-        return None
+def source_keyboard(
+    keys: SourceKeys, answer: Answer, *, answer_id: int | None = None
+) -> InlineKeyboardMarkup | None:
+    """Return one button per cited source and a 👍/👎 row (for a stored answer), or None."""
     rows = [
         [
             InlineKeyboardButton(
@@ -36,12 +36,14 @@ def source_keyboard(keys: SourceKeys, answer: Answer) -> InlineKeyboardMarkup | 
         ]
         for c in answer.citations
     ]
-    return InlineKeyboardMarkup(rows)
+    if answer_id is not None:
+        rows.append(feedback.buttons(answer_id))
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 async def reply(bot: Bot, message: Message, html: str) -> None:
     """Answer a message with a short HTML text."""
-    await LiveMessage(bot, message.chat_id, reply_to=message.message_id).show(html)
+    await LiveMessage.answering(bot, message).show(html)
 
 
 async def answer_question(
@@ -89,7 +91,7 @@ async def _answer(
     choices: Sequence[str] | None,
 ) -> None:
     """Wait for a slot (showing the place in line), generate, then show the final pages."""
-    live = LiveMessage(bot, message.chat_id, reply_to=message.message_id)
+    live = LiveMessage.answering(bot, message)
     lang = texts.question_lang(question, user.language_code)
     try:
         with state.queue.join() as ticket:
@@ -114,7 +116,11 @@ async def _answer(
         len(answer.citations),
         answer.timings_ms.get("total", 0.0),
     )
-    await live.finish(render_answer(answer), markup=source_keyboard(state.sources, answer))
+    answer_id = await state.feedback.remember(
+        answer, snap=state.index.snapshot, chat_type=message.chat.type
+    )
+    markup = source_keyboard(state.sources, answer, answer_id=answer_id)
+    await live.finish(render_answer(answer), markup=markup)
     state.stats.record(latency_s=time.monotonic() - received, wait_s=wait_s)
 
 

@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram import texts
+from bot.telegram import feedback, texts
 from bot.telegram.admin import Admin
 from bot.telegram.ask import answer_question, reply
 from bot.telegram.render import render_passage
@@ -130,6 +130,8 @@ class Handlers:
         message = update.effective_message
         if message is None:
             return
+        if await self.state.feedback.take_comment(message, context):
+            return
         bot = context.bot
         question = addressed_text(message, bot_id=bot.id, bot_username=bot.username)
         if question is not None:
@@ -182,10 +184,9 @@ class Handlers:
             title=article.title, date=article.date, url=article.url, quote=quote, lang=lang
         )
         origin = query.message
-        if origin is None:
+        if not isinstance(origin, Message):  # too old for the bot to see: nothing to reply to
             return
-        live = LiveMessage(context.bot, origin.chat.id, reply_to=origin.message_id)
-        await live.finish(pages)
+        await LiveMessage.answering(context.bot, origin).finish(pages)
 
     async def stale_button(self, update: Update, context: Context) -> None:
         """Answer a button this bot version does not know, so the client stops spinning."""
@@ -232,6 +233,7 @@ def register(application: Application, state: BotState) -> None:  # type: ignore
             MessageHandler(new & filters.POLL & private, h.poll),
             MessageHandler(new & private, h.not_text),
             CallbackQueryHandler(h.source, pattern=PATTERN),
+            CallbackQueryHandler(state.feedback.vote, pattern=feedback.PATTERN),
             CallbackQueryHandler(h.stale_button),
         ]
     )

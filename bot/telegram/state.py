@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.answer import Answerer
+from bot.feedback import FEEDBACK_DB, FeedbackStore
 from bot.settings import Settings
+from bot.telegram.feedback import Feedback
 from bot.telegram.queue import AnswerQueue, UserLimits
 from bot.telegram.sources import SourceKeys
 from retrieval.builder import ReloadReport
@@ -61,6 +63,7 @@ class BotState:
     queue: AnswerQueue
     limits: UserLimits
     sources: SourceKeys
+    feedback: Feedback
     stats: Stats = field(default_factory=Stats)
     last_reload: ReloadRecord | None = None
     # Set on the event loop by /reload and uploads, so a second one is refused at once.
@@ -76,6 +79,7 @@ class BotState:
             queue=AnswerQueue(settings.max_concurrent_answers),
             limits=UserLimits(per_minute=settings.user_questions_per_minute),
             sources=SourceKeys(settings.data_dir / "telegram" / "source_keys.json"),
+            feedback=Feedback(FeedbackStore(settings.data_dir / FEEDBACK_DB)),
         )
 
     @property

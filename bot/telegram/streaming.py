@@ -15,7 +15,7 @@ import math
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
+from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import BadRequest, TelegramError
 
 log = logging.getLogger(__name__)
@@ -37,11 +37,20 @@ class LiveMessage:
     """One bot message that is sent once and then edited to show new content."""
 
     def __init__(
-        self, bot: Bot, chat_id: int, *, reply_to: int | None, message_id: int | None = None
+        self,
+        bot: Bot,
+        chat_id: int,
+        *,
+        reply_to: int | None,
+        message_id: int | None = None,
+        thread_id: int | None = None,
     ) -> None:
-        """Target ``chat_id``; the message answers ``reply_to`` and may already exist."""
+        """Target ``chat_id`` (forum topic ``thread_id``); the message answers ``reply_to``
+        and may already exist."""
         self._bot = bot
         self.chat_id = chat_id
+        # Explicit, so the answer stays in its topic even if the question is deleted meanwhile.
+        self.thread_id = thread_id
         self._reply = (
             ReplyParameters(reply_to, allow_sending_without_reply=True)
             if reply_to is not None
@@ -68,7 +77,11 @@ class LiveMessage:
                 self.message_id = None
         if self.message_id is None:
             sent = await self._bot.send_message(
-                self.chat_id, html, reply_markup=markup, reply_parameters=self._reply
+                self.chat_id,
+                html,
+                reply_markup=markup,
+                reply_parameters=self._reply,
+                message_thread_id=self.thread_id,
             )
             self.message_id = sent.message_id
         self._shown = html
@@ -97,7 +110,14 @@ class LiveMessage:
                     page,
                     reply_markup=markup if last else None,
                     reply_parameters=self._reply,
+                    message_thread_id=self.thread_id,
                 )
+
+    @classmethod
+    def answering(cls, bot: Bot, message: Message) -> LiveMessage:
+        """Return the reply to ``message``: same chat, same forum topic."""
+        thread = message.message_thread_id if message.is_topic_message else None
+        return cls(bot, message.chat_id, reply_to=message.message_id, thread_id=thread)
 
     async def discard(self) -> None:
         """Delete the message if one was sent (best effort: used when the work failed)."""

@@ -149,7 +149,8 @@ _TEXTS: dict[str, dict[Lang, str]] = {
             "Model: {model}\n"
             "Uptime: {uptime}\n"
             "Questions answered: {answered} · p50 latency: {p50}\n"
-            "Queue: {running} answering, {waiting} waiting"
+            "Queue: {running} answering, {waiting} waiting\n"
+            "Feedback: 👍 {up} · 👎 {down} · {comments} notes"
         ),
         "id": (
             "<b>Statistik Warta</b>\n"
@@ -158,8 +159,28 @@ _TEXTS: dict[str, dict[Lang, str]] = {
             "Model: {model}\n"
             "Waktu aktif: {uptime}\n"
             "Pertanyaan dijawab: {answered} · latensi p50: {p50}\n"
-            "Antrean: {running} dijawab, {waiting} menunggu"
+            "Antrean: {running} dijawab, {waiting} menunggu\n"
+            "Masukan: 👍 {up} · 👎 {down} · {comments} catatan"
         ),
+    },
+    "feedback_thanks": {
+        "en": "Thanks for the feedback!",
+        "id": "Terima kasih atas masukannya!",
+    },
+    "feedback_gone": {
+        "en": "This answer is no longer in my records.",
+        "id": "Jawaban ini sudah tidak ada di catatan saya.",
+    },
+    "feedback_why": {
+        "en": "{who}, what was wrong with this answer? Reply to this message in a few words "
+        "(optional).",
+        "id": "{who}, apa yang salah dengan jawaban ini? Balas pesan ini dengan beberapa kata "
+        "(tidak wajib).",
+    },
+    "feedback_placeholder": {"en": "What was wrong?", "id": "Apa yang salah?"},
+    "feedback_noted": {
+        "en": "Thanks, noted: it helps make the answers better.",
+        "id": "Terima kasih, sudah saya catat: ini membantu memperbaiki jawaban.",
     },
     "never": {"en": "none since start", "id": "belum ada sejak mulai"},
     "failed": {"en": "failed: {reason}", "id": "gagal: {reason}"},

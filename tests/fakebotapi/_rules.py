@@ -15,6 +15,7 @@ from tests.fakebotapi._types import JSON, Upload, bad_request
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
+PLACEHOLDER_LIMIT = 64  # input_field_placeholder of ForceReply and reply keyboards
 
 _INT_RE = re.compile(r"-?\d+")
 _COMMAND_RE = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/])")
@@ -105,6 +106,9 @@ def check_reply_markup(markup: object, *, inline_only: bool = False) -> JSON | N
     if "inline_keyboard" not in markup:
         if inline_only or not {"keyboard", "remove_keyboard", "force_reply"} & markup.keys():
             raise bad_request("can't parse inline keyboard markup JSON object")
+        placeholder = markup.get("input_field_placeholder")
+        if placeholder is not None and not 1 <= len(str(placeholder)) <= PLACEHOLDER_LIMIT:
+            raise bad_request("can't parse reply keyboard markup JSON object")
         return markup
     rows = markup["inline_keyboard"]
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
