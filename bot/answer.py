@@ -248,5 +248,5 @@ def _cite_choice(pick: Pick) -> Cited:
     """Answer with the picked option, cited to the sentence that states it."""
     a = pick.hit.article
     quote = a.text[pick.start : pick.end]
-    citation = Citation(1, a.id, a.title, a.url, a.date, quote, pick.start, pick.end)
+    citation = Citation(1, a.id, a.title, a.url, a.date, quote, pick.start, pick.end, a.source)
     return Cited(f"{pick.choice} [1].", (citation,))

@@ -45,6 +45,7 @@ class Citation:
     quote: str
     start: int
     end: int
+    source: str | None = None  # the publication, e.g. "Bisnis.com"
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def make_citation(n: int, source: Source, span: tuple[int, int]) -> Citation:
     """Build citation ``n`` quoting ``source.article.text[span]``."""
     a = source.article
     start, end = span
-    return Citation(n, a.id, a.title, a.url, a.date, a.text[start:end], start, end)
+    return Citation(n, a.id, a.title, a.url, a.date, a.text[start:end], start, end, a.source)
 
 
 def verify(

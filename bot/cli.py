@@ -164,9 +164,9 @@ def render_answer(answer: Answer) -> str:
     if answer.citations:
         lines += ["", f"{i18n.text('sources', answer.language)}:"]
         for c in answer.citations:
-            meta = " · ".join(
-                x for x in (c.title or i18n.text("untitled", answer.language), c.date, c.url) if x
-            )
+            title = c.title or c.source or i18n.text("untitled", answer.language)
+            source = c.source if c.title else None
+            meta = " · ".join(x for x in (title, source, c.date, c.url) if x)
             lines.append(f"[{c.n}] {meta}")
             lines.append(f"    “{c.quote}”")
     return "\n".join(lines)

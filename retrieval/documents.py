@@ -11,26 +11,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from retrieval.dates import dateline_date, dateline_source, iso_date, url_source
 from retrieval.htmltext import html_to_text
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".json", ".jsonl"})
 DEFAULT_MAX_BYTES = 10_000_000
 _TITLE_MAX_CHARS = 150
 _HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
-_KNOWN_FIELDS = ("id", "title", "url", "date", "text")
+_KNOWN_FIELDS = ("id", "title", "url", "date", "source", "text")
+_FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+_FRONT_KEY_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
 
 
 @dataclass(frozen=True)
 class Article:
-    """One news article; ``text`` is kept whole so every citation is an exact span of it."""
+    """One news article; ``text`` is kept whole so every citation is an exact span of it.
+
+    ``date`` is an ISO date (``2023-09-11``) or None; ``source`` is the publication
+    ("Bisnis.com") or None; ``path`` is the corpus file it came from.
+    """
 
     id: str
     title: str
     text: str
     url: str | None = None
     date: str | None = None
-    source: str = ""
+    path: str = ""
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,23 +86,62 @@ def _decode(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Split Markdown front matter (``---`` / ``key: value`` lines / ``---``) from the body."""
+    m = _FRONT_MATTER_RE.match(text)
+    if not m:
+        return {}, text
+    fields: dict[str, str] = {}
+    for line in m.group(1).split("\n"):
+        kv = _FRONT_KEY_RE.match(line)
+        if kv:
+            fields[kv.group(1).lower()] = kv.group(2).strip("'\"")
+    return fields, text[m.end() :]
+
+
 def _plain_article(relpath: str, text: str, *, markdown: bool) -> Article:
     """Build an article from plain text: title from a heading or a short first line."""
+    front, text = _front_matter(text) if markdown else ({}, text)
     first, _, _ = text.lstrip("\n").partition("\n")
-    title = ""
     heading = _HEADING_RE.match(first) if markdown else None
-    if heading:
+    title = front.get("title", "")
+    if not title and heading:
         title = heading.group(1)
-    elif (
-        len(first.strip()) <= _TITLE_MAX_CHARS and "\n" in text.strip() and not _is_dateline(first)
-    ):
+    elif not title and _looks_like_title(first) and "\n" in text.strip():
         title = first.strip()
-    return Article(id=path_id(relpath), title=title, text=text, source=relpath)
+    url = front.get("url") or None
+    metadata = {k: v for k, v in front.items() if k not in _KNOWN_FIELDS}
+    return Article(
+        id=path_id(relpath),
+        title=title,
+        text=text,
+        url=url,
+        date=iso_date(front.get("date")) or _lead_date(text),
+        path=relpath,
+        metadata=metadata,
+        source=front.get("source") or dateline_source(text) or url_source(url),
+    )
+
+
+def _lead_date(text: str) -> str | None:
+    found = dateline_date(text)
+    return found.isoformat() if found else None
+
+
+def _looks_like_title(line: str) -> bool:
+    """Tell whether a first line reads as a headline: short, no dateline, no final stop."""
+    line = line.strip()
+    return (
+        0 < len(line) <= _TITLE_MAX_CHARS
+        and not _is_dateline(line)
+        and (len(line) <= 80 or not line.endswith((".", "!", "?", '"', "”")))
+    )
 
 
 def _is_dateline(line: str) -> bool:
     """Tell whether a first line is a ``Source, CITY -`` dateline that opens the body."""
-    return bool(re.match(r"^[\w.]+,\s+[A-Z][A-Z ]+\s+[-–—]", line)) or len(line) > 80
+    dateline = re.match(r"^[\w.]+,\s+[A-Z][A-Z ]+\s+[-–—]", line)
+    return bool(dateline) or dateline_source(line) is not None
 
 
 def _record_article(relpath: str, record: object, where: str) -> Article:
@@ -112,20 +159,25 @@ def _record_article(relpath: str, record: object, where: str) -> Article:
     else:
         raise ValueError(f"{where}: 'id' must be a string or a number")
     strings = {}
-    for key in ("title", "url", "date"):
+    for key in ("title", "url", "date", "source"):
         value = record.get(key)
         if value is not None and not isinstance(value, str | int | float):
             raise ValueError(f"{where}: '{key}' must be a string")
         strings[key] = None if value is None or value == "" else str(value)
     metadata = {k: v for k, v in record.items() if k not in _KNOWN_FIELDS}
+    text = text.replace("\r\n", "\n")
+    date = iso_date(strings["date"])
+    if strings["date"] and date != strings["date"]:
+        metadata["date_raw"] = strings["date"]
     return Article(
         id=article_id,
         title=strings["title"] or "",
-        text=text.replace("\r\n", "\n"),
+        text=text,
         url=strings["url"],
-        date=strings["date"],
-        source=relpath,
+        date=date or _lead_date(text),
+        path=relpath,
         metadata=metadata,
+        source=strings["source"] or dateline_source(text) or url_source(strings["url"]),
     )
 
 
@@ -165,7 +217,15 @@ def parse_file(relpath: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES)
         title, body = html_to_text(text)
         if not body.strip():
             raise ValueError("no readable text in the HTML")
-        return FileLoad((Article(id=path_id(relpath), title=title, text=body, source=relpath),), ())
+        article = Article(
+            id=path_id(relpath),
+            title=title,
+            text=body,
+            date=_lead_date(body),
+            path=relpath,
+            source=dateline_source(body),
+        )
+        return FileLoad((article,), ())
     articles: list[Article] = []
     skipped: list[Skipped] = []
     for item in _json_records(relpath, text):

@@ -19,7 +19,7 @@ from retrieval.chunking import Chunk
 from retrieval.documents import Article, Skipped
 from retrieval.errors import IndexFormatError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: articles carry path, ISO date and source
 # Lucene's idf: on FacQA, RealTime QA and the cross-lingual dev set it ranks exactly as
 # rank-bm25's Okapi idf (R@5 0.907 / 0.868 / 0.824 both), but it never goes to zero or below,
 # which Okapi's does on small corpora (a term in 1 of 2 chunks scores 0: nothing is found).

@@ -85,11 +85,20 @@ KIM_CITE = Citation(
     KIM_1,
     0,
     len(KIM_1),
+    "example.id",
 )
 KIM_EXTRACTIVE = f"Menurut sumber: “{KIM_1}” [1]"
 BERAS_1 = "Harga beras di Jakarta naik 5 persen pada bulan Februari."
 BERAS_CITE = Citation(
-    1, "beras", "Harga beras naik", "https://example.id/beras", "2024-02-01", BERAS_1, 0, 57
+    1,
+    "beras",
+    "Harga beras naik",
+    "https://example.id/beras",
+    "2024-02-01",
+    BERAS_1,
+    0,
+    57,
+    "example.id",
 )
 FESTIVAL_CITE = Citation(
     1, "festival", "Festival kuliner Bandung", None, "2024-03-03", FESTIVAL_1, 0, len(FESTIVAL_1)
@@ -103,6 +112,7 @@ MARATHON_CITE = Citation(
     MARATHON_1,
     0,
     len(MARATHON_1),
+    "example.com",
 )
 
 
@@ -263,6 +273,7 @@ def test_english_framing_around_a_quote_in_the_source_language(index: CorpusInde
             meet,
             70,
             70 + len(meet),
+            "example.com",
         ),
     )
     assert summary(answer) == (
@@ -497,6 +508,7 @@ def test_to_json_has_exactly_the_contract_fields(index: CorpusIndex) -> None:
                 "quote": KIM_1,
                 "start": 0,
                 "end": len(KIM_1),
+                "source": "example.id",
             }
         ],
         "model": "fake",

@@ -185,6 +185,7 @@ def test_a_quiz_is_answered_with_the_stated_option_without_the_model(index: Corp
             CHARGER_1,
             start,
             start + len(CHARGER_1),
+            "example.com",
         ),
     )
     assert fake.history == []

@@ -94,7 +94,7 @@ def test_render_an_answer_from_the_pipeline(tmp_path: Path) -> None:
         "Kim naik kereta api lapis baja [1].\n"
         "\n"
         "Sumber:\n"
-        "[1] Kim ke Rusia · 2023-09-11 · https://example.id/kim\n"
+        "[1] Kim ke Rusia · example.id · 2023-09-11 · https://example.id/kim\n"
         f"    “{KIM_1}”"
     )
 
@@ -189,8 +189,14 @@ def test_ask_json_with_the_real_model(
     assert all(isinstance(v, float) for v in data["timings_ms"].values())
     assert data["citations"]
     for c in data["citations"]:
-        assert list(c) == ["n", "article_id", "title", "url", "date", "quote", "start", "end"]
-        assert c["article_id"] == seed_file.stem
+        assert list(c) == [
+            "n", "article_id", "title", "url", "date", "quote", "start", "end", "source",
+        ]  # fmt: skip
+        assert (c["article_id"], c["date"], c["source"]) == (
+            seed_file.stem,
+            "2023-09-11",
+            "Bisnis.com",
+        )
         assert seed_text[c["start"] : c["end"]] == c["quote"]
     numbers = [c["n"] for c in data["citations"]]
     assert numbers == list(range(1, len(numbers) + 1))

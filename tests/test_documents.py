@@ -59,7 +59,7 @@ def test_txt_title_is_a_short_first_line() -> None:
                 id="ekonomi/beras",
                 title="Harga beras naik",
                 text="Harga beras naik\nHarga beras naik pada Senin.\n",
-                source="ekonomi/beras.txt",
+                path="ekonomi/beras.txt",
             ),
         ),
         (),
@@ -182,8 +182,9 @@ def test_json_object_keeps_fields_and_metadata() -> None:
                 text="Gempa magnitudo 5,6 mengguncang Cianjur.",
                 url="https://example.org/gempa",
                 date="2022-11-21",
-                source="gempa.json",
+                path="gempa.json",
                 metadata={"tags": ["gempa", "jabar"], "author": "Redaksi"},
+                source="example.org",
             ),
         ),
         (),
@@ -311,7 +312,7 @@ def test_bad_files_never_hide_good_ones(tmp_path: Path) -> None:
         "gempa", "kereta", "l1", "j1", "j2", "nasional/beras",
     ]  # fmt: skip
     # Files load in path order, so the first copy of id j1 is the one in lines.jsonl.
-    assert snap.article("j1") == Article(id="j1", title="", text="Id kembar.", source="lines.jsonl")
+    assert snap.article("j1") == Article(id="j1", title="", text="Id kembar.", path="lines.jsonl")
     assert report.skipped == (
         Skipped("scan.pdf", "unsupported file type '.pdf'"),
         Skipped("binary.txt", "binary file (contains NUL bytes)"),
@@ -332,7 +333,7 @@ def test_bad_files_never_hide_good_ones(tmp_path: Path) -> None:
         id="kereta",
         title="Kim ke Rusia",
         text="# Kim ke Rusia\n\nKim Jong-un naik kereta lapis baja.\n",
-        source="kereta.md",
+        path="kereta.md",
     )
     assert (report.articles, report.chunks) == (6, snap.n_chunks)
 
@@ -371,7 +372,7 @@ def test_several_roots_prefix_ids_with_the_directory_name(tmp_path: Path) -> Non
     (tmp_path / "kompas" / "beras.txt").write_text("Harga beras naik.\n")
     (tmp_path / "tempo" / "beras.txt").write_text("Harga beras turun.\n")
     snap, report = corpus_build([tmp_path / "kompas", tmp_path / "tempo"])
-    assert [(a.id, a.source) for a in snap.articles] == [
+    assert [(a.id, a.path) for a in snap.articles] == [
         ("kompas/beras", "kompas/beras.txt"),
         ("tempo/beras", "tempo/beras.txt"),
     ]

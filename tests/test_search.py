@@ -211,4 +211,4 @@ def test_dates_compare_as_dates_not_as_strings(tmp_path: Path) -> None:
     (root / "news.jsonl").write_text("\n".join(json.dumps(r) for r in records))
     snap, _ = build([root], PARAMS, max_file_bytes=1_000_000)
 
-    assert snap.dates() == ("9/30/2025 08:01", "10/21/2025 20:43")
+    assert snap.dates() == ("2025-09-30", "2025-10-21")

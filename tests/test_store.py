@@ -23,7 +23,7 @@ from retrieval.bm25 import ARRAY_NAMES
 from retrieval.documents import Skipped
 from retrieval.errors import CorpusError, ReloadInProgressError
 from retrieval.search import search
-from retrieval.snapshot import Snapshot
+from retrieval.snapshot import FORMAT_VERSION, Snapshot
 from retrieval.store import CorpusIndex, corpus_key
 
 # Words for synthetic Indonesian news; a unique "kodeN" word per article makes searches exact.
@@ -231,10 +231,10 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
     ),
     "meta not an object": (
         _edit_meta(lambda meta: [1, 2]),
-        r"index format version None is not 1",
+        rf"index format version None is not {FORMAT_VERSION}",
     ),
     "meta without params": (
-        _edit_meta(lambda meta: {"format_version": 1}),
+        _edit_meta(lambda meta: {"format_version": FORMAT_VERSION}),
         r"index parameters are unreadable: 'params'",
     ),
     "no meta": (
@@ -252,7 +252,7 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
     ),
     "old format": (
         _edit_meta(lambda meta: {**meta, "format_version": 0}),
-        r"index format version 0 is not 1",
+        rf"index format version 0 is not {FORMAT_VERSION}",
     ),
     "old analyzer": (
         _edit_meta(_set_param("analyzer_version", 1)),

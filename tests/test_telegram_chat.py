@@ -45,7 +45,7 @@ async def test_question_is_answered_with_citations_and_source_buttons(tmp_path: 
         quote = SEED_TEXT[: SEED_TEXT.index("Putin.") + len("Putin.")]
         assert answer.text == (
             "Kim Jong-un berangkat ke Rusia dengan kereta api lapis baja [1].\n\n"
-            "Sumber\n[1] (tanpa judul)"
+            "Sumber\n[1] Bisnis.com · 2023-09-11"
         )
         assert [e["type"] for e in answer.entities] == ["bold"]
         assert [b["text"] for b in answer.buttons] == [
@@ -62,8 +62,9 @@ async def test_question_is_answered_with_citations_and_source_buttons(tmp_path: 
             alice, alice.user, answer.message_id, answer.buttons[0]["callback_data"]
         )
         passage = await bot.api.wait_for(lambda: bot.replies(alice, answer.message_id))
-        assert passage[0].text == f"(tanpa judul)\n{quote}"
-        assert {"type": "blockquote", "offset": len("(tanpa judul)\n"), "length": len(quote)} in [
+        assert passage[0].text == f"Bisnis.com\n2023-09-11\n{quote}"
+        offset = len("Bisnis.com\n2023-09-11\n")
+        assert {"type": "blockquote", "offset": offset, "length": len(quote)} in [
             {k: e[k] for k in ("type", "offset", "length")} for e in passage[0].entities
         ]
         assert [a.text for a in bot.api.callback_answers] == [None]
@@ -80,7 +81,7 @@ async def test_a_pasted_quiz_is_answered_with_the_option_the_article_states(
         asked = bot.say(alice, f"{SEED_QUESTION}\nA) pesawat jet\nB) kereta api lapis baja")
         answer = await bot.answer(alice, asked)
 
-        assert answer.text == "kereta api lapis baja [1].\n\nSumber\n[1] (tanpa judul)"
+        assert answer.text == "kereta api lapis baja [1].\n\nSumber\n[1] Bisnis.com · 2023-09-11"
         bot.api.press_button(
             alice, alice.user, answer.message_id, answer.buttons[0]["callback_data"]
         )
@@ -98,7 +99,7 @@ async def test_a_forwarded_quiz_poll_is_answered_from_its_options(tmp_path: Path
         asked = bot.message_id(update_id)
         answer = await bot.answer(alice, asked)
 
-        assert answer.text == "Kereta api lapis baja [1].\n\nSumber\n[1] (tanpa judul)"
+        assert answer.text == "Kereta api lapis baja [1].\n\nSumber\n[1] Bisnis.com · 2023-09-11"
         # A poll in a group is chatter: the bot stays quiet.
         group = bot.api.group_chat(-500, "Kantor")
         ignored = bot.message_id(bot.api.send_poll(group, alice.user, SEED_QUESTION, options))
@@ -116,7 +117,7 @@ async def test_start_and_help_explain_the_corpus_in_the_users_language(tmp_path:
         help_text = await bot.reply_text(jane, bot.say(jane, "/help"))
 
         assert start.startswith(
-            "👋 Saya Warta. Saya menjawab pertanyaan tentang 2 artikel berita dari 2024-01-05 "
+            "👋 Saya Warta. Saya menjawab pertanyaan tentang 2 artikel berita dari 2023-09-11 "
             "sampai 2024-01-05, lengkap dengan sumber"
         )
         assert "@warta_test_bot" in start
@@ -198,7 +199,7 @@ async def test_html_hostile_question_and_article_are_escaped(tmp_path: Path) -> 
         answer = await bot.ask(zed, "When does the <b>festival</b> & <script>x</script> open?")
         assert answer.text == (
             'The festival in Tanjung opens on Friday [1].\n\nSources\n[1] <b>Breaking</b> & "Co" '
-            "<script> · 2024-02-01"
+            "<script> · example.com · 2024-02-01"
         )
         link = next(e for e in answer.entities if e["type"] == "text_link")
         assert link["url"] == "https://example.com/a?b=1&c=2'3"
@@ -206,7 +207,7 @@ async def test_html_hostile_question_and_article_are_escaped(tmp_path: Path) -> 
         bot.api.press_button(zed, zed.user, answer.message_id, answer.buttons[0]["callback_data"])
         passage = await bot.api.wait_for(lambda: bot.replies(zed, answer.message_id))
         assert passage[0].text == (
-            '<b>Breaking</b> & "Co" <script>\n2024-02-01\n'
+            '<b>Breaking</b> & "Co" <script>\nexample.com · 2024-02-01\n'
             "The festival in Tanjung opens on Friday.\nhttps://example.com/a?b=1&c=2'3"
         )
     assert bot.api.rejected == []

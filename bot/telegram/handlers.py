@@ -181,7 +181,12 @@ class Handlers:
             return
         await query.answer()
         pages = render_passage(
-            title=article.title, date=article.date, url=article.url, quote=quote, lang=lang
+            title=article.title,
+            date=article.date,
+            url=article.url,
+            quote=quote,
+            lang=lang,
+            source=article.source,
         )
         origin = query.message
         if not isinstance(origin, Message):  # too old for the bot to see: nothing to reply to

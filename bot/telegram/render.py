@@ -135,20 +135,24 @@ def link(url: str | None, text: str) -> Segment:
 
 
 def source_title(citation: Citation, lang: Lang) -> str:
-    """Return the title to show for a cited article."""
-    return (
-        shorten(citation.title, TITLE_CHARS)
-        if citation.title.strip()
-        else i18n.text("untitled", lang)
-    )
+    """Return the title to show for a cited article: its title, else its source's name."""
+    name = citation.title.strip() or (citation.source or "").strip()
+    return shorten(name, TITLE_CHARS) if name else i18n.text("untitled", lang)
+
+
+def source_meta(title: str, source: str | None, date: str | None) -> str:
+    """Return what follows a title: the source (when the title is not already it) and date."""
+    parts = [source if title.strip() and source else None, date]
+    return " · ".join(shorten(p, 40) for p in parts if p)
 
 
 def source_lines(citations: Sequence[Citation], lang: Lang) -> list[Segment]:
-    """Render the sources list: heading, then ``[n] title · date`` lines with links."""
+    """Render the sources list: heading, then ``[n] title · source · date`` lines with links."""
     heading = i18n.text("sources", lang)
     segments = [markup(f"\n\n<b>{escape(heading)}</b>", f"\n\n{heading}")]
     for c in citations:
-        date = f" · {shorten(c.date, 40)}" if c.date else ""
+        meta = source_meta(c.title, c.source, c.date)
+        date = f" · {meta}" if meta else ""
         prefix = f"\n[{c.n}] "
         title = link(c.url, source_title(c, lang))
         html = escape(prefix) + title.html + escape(date)
@@ -180,13 +184,22 @@ def button_label(citation: Citation) -> str:
 
 
 def render_passage(
-    *, title: str, date: str | None, url: str | None, quote: str, lang: Lang, limit: int = LIMIT
+    *,
+    title: str,
+    date: str | None,
+    url: str | None,
+    quote: str,
+    lang: Lang,
+    source: str | None = None,
+    limit: int = LIMIT,
 ) -> list[str]:
-    """Render a cited passage: title, date, the exact quote and the link."""
-    name = shorten(title, TITLE_CHARS) if title.strip() else i18n.text("untitled", lang)
+    """Render a cited passage: title (or source), source and date, the exact quote, the link."""
+    name = title.strip() or (source or "").strip()
+    name = shorten(name, TITLE_CHARS) if name else i18n.text("untitled", lang)
     segments = [markup(f"<b>{escape(name)}</b>", name)]
-    if date:
-        segments.append(plain(f"\n{date}"))
+    meta = source_meta(title, source, date)
+    if meta:
+        segments.append(plain(f"\n{meta}"))
     segments.append(plain("\n"))
     room = limit - sum(segment.size for segment in segments)
     segments += wrapped_segments(quote, "blockquote", limit=limit, room=room)
