@@ -121,7 +121,7 @@ def test_two_roots_with_the_same_name_keep_all_their_files(tmp_path: Path) -> No
     report = index.open()
     assert report is not None and report.skipped == ()
     assert report.added == ("a/news/a.txt", "a/news/harga.txt", "b/news/harga.txt")
-    assert [(x.id, x.source) for x in index.snapshot.articles] == [
+    assert [(x.id, x.path) for x in index.snapshot.articles] == [
         ("a/news/a", "a/news/a.txt"),
         ("a/news/harga", "a/news/harga.txt"),
         ("b/news/harga", "b/news/harga.txt"),
