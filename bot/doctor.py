@@ -12,8 +12,8 @@ import psutil
 
 from bot.llm.gguf import check_gguf, default_model_path
 from bot.settings import Settings
-from retrieval.documents import scan_corpus
 from retrieval.errors import WartaError
+from retrieval.scanning import scan_corpus
 
 Status = Literal["ok", "warn", "FAIL"]
 _MB = 1024 * 1024

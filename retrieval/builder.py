@@ -14,7 +14,8 @@ import numpy as np
 from retrieval.analysis import Lang, analyze, detect_language
 from retrieval.bm25 import I32, I64, TF, CompactBM25, forward_from_tokens
 from retrieval.chunking import chunk_spans
-from retrieval.documents import UNREADABLE, Article, Skipped, read_file, scan_corpus
+from retrieval.documents import UNREADABLE, Article, Skipped, display_path, read_file
+from retrieval.scanning import scan_corpus
 from retrieval.snapshot import BuildParams, FileEntry, Snapshot, make_snapshot
 
 Progress = Callable[[int, int], None]
@@ -44,10 +45,10 @@ class ReloadReport:
     def lines(self) -> list[str]:
         """Return the full report, one line per fact, skipped files with their reasons."""
         out = [self.summary()]
-        out += [f"  added: {p}" for p in self.added]
-        out += [f"  updated: {p}" for p in self.updated]
-        out += [f"  removed: {p}" for p in self.removed]
-        out += [f"  skipped: {s.path}: {s.reason}" for s in self.skipped]
+        out += [f"  added: {display_path(p)}" for p in self.added]
+        out += [f"  updated: {display_path(p)}" for p in self.updated]
+        out += [f"  removed: {display_path(p)}" for p in self.removed]
+        out += [f"  skipped: {display_path(s.path)}: {s.reason}" for s in self.skipped]
         return out
 
 
@@ -259,9 +260,11 @@ def build(
         if progress is not None:
             progress(n, len(files))
     snap = acc.snapshot()
+    # A file that yielded no article is reported once, as skipped, not also as added.
+    yielded = {rel for rel, entry in snap.files.items() if entry.article_ids}
     report = ReloadReport(
-        added=tuple(plan.added),
-        updated=tuple(plan.updated),
+        added=tuple(rel for rel in plan.added if rel in yielded),
+        updated=tuple(rel for rel in plan.updated if rel in yielded),
         removed=tuple(plan.removed),
         skipped=snap.skipped,
         articles=len(snap.articles),

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from retrieval.dates import dateline_date, dateline_source, iso_date, url_source
 from retrieval.htmltext import html_to_text
@@ -21,6 +23,23 @@ _HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 _KNOWN_FIELDS = ("id", "title", "url", "date", "source", "text")
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _FRONT_KEY_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
+# A dateline opens the body: "Bisnis.com, JAKARTA -", "JAKARTA, 11 September 2023 -",
+# "Jakarta, Kompas.com -", "JAKARTA (ANTARA) -", "WASHINGTON, Sept 11 (Reuters) -".
+_WORD = r"[\w.()/'’]+"
+_DATELINE_RE = re.compile(
+    rf"^\s*(?:[\w.]+(?:\s[\w.]+){{0,2}},\s+{_WORD}(?:\s{_WORD}){{0,4}}"
+    r"|[A-Z][A-Z.]+(?:\s[A-Z][A-Z.]+){0,2}\s*\([^()\n]{1,40}\))"
+    r"\s+[-–—]+\s+\S"
+)
+# Records nest a few levels at most; deeper ones would meet the recursion limit downstream.
+MAX_JSON_DEPTH = 64
+_TOO_DEEP = "JSON nested too deeply to parse"
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 @dataclass(frozen=True)
@@ -75,8 +94,28 @@ def path_id(relpath: str) -> str:
     return relpath[: -len(Path(relpath).suffix)] if Path(relpath).suffix else relpath
 
 
+def display_path(relpath: str) -> str:
+    """Escape control and format characters (newline, ESC, bidi) so a path prints as one line."""
+    if relpath.isprintable():
+        return relpath
+    out = []
+    for ch in relpath:
+        if ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
+
+
 def _decode(data: bytes) -> str:
-    """Decode UTF-8 text (BOM allowed) or raise ``ValueError`` with a short reason."""
+    """Decode UTF-8 text, or UTF-16/32 with a BOM, or raise ``ValueError`` with a reason."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"not valid {codec.upper()} (byte {exc.start})") from None
+            return text.replace("\r\n", "\n").replace("\r", "\n")
     if b"\x00" in data[:8192]:
         raise ValueError("binary file (contains NUL bytes)")
     try:
@@ -140,14 +179,29 @@ def _looks_like_title(line: str) -> bool:
 
 def _is_dateline(line: str) -> bool:
     """Tell whether a first line is a ``Source, CITY -`` dateline that opens the body."""
-    dateline = re.match(r"^[\w.]+,\s+[A-Z][A-Z ]+\s+[-–—]", line)
-    return bool(dateline) or dateline_source(line) is not None
+    return bool(_DATELINE_RE.match(line)) or dateline_source(line) is not None
+
+
+def _nested_deeper(value: object, limit: int) -> bool:
+    """Tell whether a JSON value nests lists/objects more than ``limit`` levels deep."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, dict | list):
+            continue
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _record_article(relpath: str, record: object, where: str) -> Article:
     """Validate one JSON record and build its article (raise ``ValueError`` when invalid)."""
     if not isinstance(record, dict):
         raise ValueError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    if _nested_deeper(record, MAX_JSON_DEPTH):
+        raise ValueError(f"{where}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"{where}: missing or empty 'text'")
@@ -191,11 +245,15 @@ def _json_records(relpath: str, text: str) -> Iterator[tuple[str, object] | Skip
                 yield f"line {lineno}", json.loads(line)
             except json.JSONDecodeError as exc:
                 yield Skipped(f"{relpath}:{lineno}", f"malformed JSON: {exc.msg}")
+            except RecursionError:
+                yield Skipped(f"{relpath}:{lineno}", _TOO_DEEP)
         return
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"malformed JSON: {exc.msg} (line {exc.lineno})") from None
+    except RecursionError:
+        raise ValueError(_TOO_DEEP) from None
     records = data if isinstance(data, list) else [data]
     for n, record in enumerate(records):
         yield (f"item {n}" if isinstance(data, list) else "object"), record
@@ -243,6 +301,26 @@ def parse_file(relpath: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES)
     return FileLoad(tuple(articles), tuple(skipped))
 
 
+def open_regular(path: Path) -> BinaryIO:
+    """Open a regular file without following a final symbolic link or blocking on a FIFO.
+
+    The scan checked what ``path`` is; this checks again on the open descriptor, so a file
+    swapped for a link, a pipe or a device in between is refused (``ValueError``), not read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        if os.path.islink(path):
+            raise ValueError("symbolic link (not followed)") from None
+        raise
+    handle = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        handle.close()
+        raise ValueError("not a regular file")
+    return handle
+
+
 def load_file(path: Path, relpath: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> FileLoad:
     """Read and parse one corpus file; an unusable file becomes a single ``Skipped``."""
     return read_file(path, relpath, max_bytes=max_bytes)[1]
@@ -256,7 +334,7 @@ def read_file(
     An unreadable file (permissions, I/O error, vanished) gets the hash ``UNREADABLE``.
     """
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             st = os.fstat(fh.fileno())
             if st.st_size > max_bytes:
                 fingerprint = Fingerprint(st.st_size, st.st_mtime_ns, "")
@@ -270,6 +348,8 @@ def read_file(
         except OSError:
             return Fingerprint(-1, -1, UNREADABLE), skip
         return Fingerprint(st.st_size, st.st_mtime_ns, UNREADABLE), skip
+    except ValueError as exc:  # not a regular file any more: read again once it is one
+        return Fingerprint(-1, -1, UNREADABLE), FileLoad((), (Skipped(relpath, str(exc)),))
     fingerprint = Fingerprint(st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest())
     try:
         return fingerprint, parse_file(relpath, data, max_bytes=max_bytes)
@@ -300,19 +380,3 @@ def root_prefixes(roots: list[Path]) -> list[str]:
         if len(set(names)) == len(distinct):
             return [f"{name}/" for name in names]
     return ["/".join(p) + "/" for p in parts]
-
-
-def scan_corpus(roots: list[Path]) -> tuple[dict[str, Path], list[Skipped]]:
-    """List corpus files as {relpath: path}; unsupported and hidden files are reported."""
-    files: dict[str, Path] = {}
-    skipped: list[Skipped] = []
-    for root, prefix in zip(roots, root_prefixes(roots), strict=True):
-        for path in sorted(root.rglob("*")):
-            rel = display_relpath(path.relative_to(root).as_posix())
-            if any(part.startswith(".") for part in Path(rel).parts) or not path.is_file():
-                continue
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                skipped.append(Skipped(prefix + rel, f"unsupported file type '{path.suffix}'"))
-                continue
-            files[prefix + rel] = path
-    return files, skipped

@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from retrieval.builder import Progress, ReloadReport, build, same_stat
-from retrieval.documents import DEFAULT_MAX_BYTES, scan_corpus
+from retrieval.documents import DEFAULT_MAX_BYTES
 from retrieval.errors import CorpusError, IndexFormatError, ReloadInProgressError
+from retrieval.scanning import scan_corpus
 from retrieval.snapshot import DEFAULT_IDF, BuildParams, Snapshot, read_snapshot, write_snapshot
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from retrieval.documents import (
     load_file,
     parse_file,
     path_id,
-    scan_corpus,
 )
+from retrieval.scanning import scan_corpus
 from retrieval.snapshot import BuildParams, Snapshot
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

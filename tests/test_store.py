@@ -382,13 +382,13 @@ def test_report_lines(corpus: Path, data_dir: Path) -> None:
     report = index.reload()
     lines = report.lines()
     assert re.fullmatch(
-        rf"1 added, 1 updated, 1 removed, 1 skipped; 5 articles, {report.chunks} chunks "
+        rf"0 added, 1 updated, 1 removed, 1 skipped; 5 articles, {report.chunks} chunks "
         r"in \d+\.\d\d s",
         lines[0],
     )
     assert lines[0] == report.summary()
+    # The empty file gets one line, as skipped (not also "added").
     assert lines[1:] == [
-        "  added: kosong.md",
         "  updated: berita0001.txt",
         "  removed: berita0000.txt",
         "  skipped: kosong.md: empty file",
@@ -413,7 +413,7 @@ def test_reload_with_bad_files_reports_them_and_keeps_the_rest(
         Skipped("ganda.json", "duplicate id 'berita0004' (already in berita0004.txt)"),
         Skipped("rusak.txt", "binary file (contains NUL bytes)"),
     )
-    assert report.added == ("baris.jsonl", "besar.txt", "ganda.json", "rusak.txt")
+    assert report.added == ("baris.jsonl",)  # the files with no article are only "skipped"
     assert [a.id for a in index.snapshot.articles] == ["j1"] + [f"berita{n:04d}" for n in range(6)]
     assert results(index.snapshot, "ekspor kopi")[0][0] == "j1#0"
     # The reasons stay in the report of later reloads, also of a merely touched file.
