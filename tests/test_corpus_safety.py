@@ -22,8 +22,8 @@ from retrieval.documents import (
     Skipped,
     display_path,
     load_file,
-    parse_file,
     open_regular,
+    parse_file,
 )
 from retrieval.scanning import scan_corpus
 from retrieval.snapshot import BuildParams
