@@ -316,7 +316,7 @@ def test_utf16_and_utf32_with_a_bom_are_decoded_not_called_binary(codec: str) ->
                 id="a",
                 title="Harga Beras",
                 text="Harga Beras\nHarga beras naik menjadi Rp 12.000.\n",
-                source="a.txt",
+                path="a.txt",
             ),
         ),
         (),
