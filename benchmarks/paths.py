@@ -8,6 +8,7 @@ REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
 FACQA = DATA / "facqa"
 DETIK = DATA / "detik" / "articles.jsonl"
+HTML_PAGES = DATA / "html-pages"
 # Questions the seed article answers (used when ../shared/data is absent).
 SEED_QUESTIONS = (
     "Dengan kendaraan apa Kim Jong-un berangkat ke Rusia?",

@@ -116,12 +116,15 @@ def dateline_date(text: str) -> date | None:
 
 
 def dateline_source(text: str) -> str | None:
-    """Return the publication named by a dateline ("Bisnis.com, JAKARTA - …"), else None."""
-    first = text.lstrip()[:200]
-    for pattern in (_SOURCE_CITY, _CITY_SOURCE, _CITY_PAREN):
-        m = pattern.match(first)
-        if m:
-            return m.group(1).strip()
+    """Return the publication named by a dateline ("Bisnis.com, JAKARTA - …"), else None.
+
+    The dateline opens the body, which may follow a headline line or two.
+    """
+    for line in text.lstrip()[:LEAD_CHARS].split("\n")[:3]:
+        for pattern in (_SOURCE_CITY, _CITY_SOURCE, _CITY_PAREN):
+            m = pattern.match(line.strip()[:200])
+            if m:
+                return m.group(1).strip()
     return None
 
 

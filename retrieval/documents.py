@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from retrieval.dates import dateline_date, dateline_source, iso_date, url_source
-from retrieval.htmltext import html_to_text
+from retrieval.htmltext import extract_html
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".json", ".jsonl"})
 DEFAULT_MAX_BYTES = 10_000_000
@@ -235,6 +235,26 @@ def _record_article(relpath: str, record: object, where: str) -> Article:
     )
 
 
+def _html_article(relpath: str, html: str) -> Article:
+    """Build an article from an HTML page's main text and metadata (raise if it has none)."""
+    page = extract_html(html)
+    if not page.text.strip():
+        raise ValueError("no readable text in the HTML")
+    metadata: dict[str, Any] = {"author": page.author} if page.author else {}
+    if page.notes:
+        metadata["notes"] = list(page.notes)
+    return Article(
+        id=path_id(relpath),
+        title=page.title,
+        text=page.text,
+        url=page.url,
+        date=page.date,
+        path=relpath,
+        metadata=metadata,
+        source=page.source,
+    )
+
+
 def _json_records(relpath: str, text: str) -> Iterator[tuple[str, object] | Skipped]:
     """Yield (where, record) from .json/.jsonl text, or ``Skipped`` for a malformed line."""
     if relpath.endswith(".jsonl"):
@@ -272,18 +292,7 @@ def parse_file(relpath: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES)
     if suffix in (".txt", ".md"):
         return FileLoad((_plain_article(relpath, text, markdown=suffix == ".md"),), ())
     if suffix in (".html", ".htm"):
-        title, body = html_to_text(text)
-        if not body.strip():
-            raise ValueError("no readable text in the HTML")
-        article = Article(
-            id=path_id(relpath),
-            title=title,
-            text=body,
-            date=_lead_date(body),
-            path=relpath,
-            source=dateline_source(body),
-        )
-        return FileLoad((article,), ())
+        return FileLoad((_html_article(relpath, text),), ())
     articles: list[Article] = []
     skipped: list[Skipped] = []
     for item in _json_records(relpath, text):

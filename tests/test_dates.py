@@ -81,6 +81,7 @@ def test_dateline_date_ignores_dates_deep_in_the_text() -> None:
         ("JAKARTA, KOMPAS.com - Harga naik.", "KOMPAS.com"),
         ("Jakarta (ANTARA) - Harga naik.", "ANTARA"),
         ("Reuters, WASHINGTON — Talks went on.", "Reuters"),
+        ("Harga Naik Lagi\nJAKARTA, KOMPAS.com - Harga naik.", "KOMPAS.com"),
         ("Jakarta - Harga naik.", None),
         ("Harga beras naik, kata pedagang - katanya.", None),
     ],

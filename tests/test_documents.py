@@ -128,22 +128,22 @@ def test_bom_and_crlf_are_normalised() -> None:
 def test_html_main_text_without_boilerplate(suffix: str) -> None:
     (article,) = load(f"ekonomi/beras{suffix}", ARTICLE_HTML.encode()).articles
     assert article.id == "ekonomi/beras"
-    assert article.title == "Harga beras naik"
+    assert (article.title, article.date) == ("Harga beras naik", "2023-09-11")
     assert article.text == (
         "Harga beras naik\n"
         "JAKARTA - Harga beras naik menjadi Rp 12.000 per kilogram.\n"
         "Kenaikan terjadi pada Senin (11/9/2023).\n"
         "Pedagang mengeluh.\n"
-        "Beras medium\n"
-        "Beras premium"
+        "- Beras medium\n"
+        "- Beras premium"
     )
 
 
 def test_html_without_article_element_uses_body_and_title_tag() -> None:
     html = (
         "<html><head><title> Gempa   di Cianjur </title></head><body>"
-        "<nav>Menu</nav><p>Gempa terjadi pukul 13.21 WIB.</p><div>Warga mengungsi.</div>"
-        "<div id='cookie-banner'>Kami memakai cookie</div></body></html>"
+        "<nav>Menu</nav><p>Gempa terjadi pukul 13.21 WIB.</p><p>Warga mengungsi.</p>"
+        "<footer>Hak cipta 2022</footer></body></html>"
     )
     (article,) = load("gempa.html", html.encode()).articles
     assert (article.title, article.text) == (
