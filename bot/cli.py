@@ -20,6 +20,13 @@ from retrieval.search import search
 log = logging.getLogger("warta")
 
 
+def _directory(text: str) -> Path:
+    """Parse a --corpus value; an empty one would silently mean the current directory."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path is not a corpus directory")
+    return Path(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="warta", description="Answer questions about the news, with cited sources."
@@ -30,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--corpus",
             action="append",
-            type=Path,
+            type=_directory,
             metavar="DIR",
             help="corpus directory (repeat for several; default: WARTA_CORPUS_DIR or seeds/)",
         )

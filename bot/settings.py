@@ -14,7 +14,7 @@ import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from dotenv.parser import parse_stream
 from pydantic import (
@@ -86,7 +86,6 @@ _EXPECTED: dict[str, str] = {
     "stream_edit_interval_s": "a number of seconds >= 0",
     "log_level": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
 }
-_SECRETS = frozenset({"telegram_token", "webhook_secret"})
 
 
 def env_var(field: str) -> str:
@@ -119,11 +118,22 @@ def _id_list(value: object) -> object:
     return [part.strip() for part in text.split(",")] if text else []
 
 
+def _telegram_id(value: object) -> object:
+    """Refuse booleans, which pydantic would otherwise read as the ids 1 and 0."""
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not an id")
+    return value
+
+
 def _path_list(value: object) -> object:
     """Accept directories as a JSON list or one path (commas may be part of a path)."""
     if isinstance(value, str) and value.lstrip().startswith("["):
-        return _json_list(value)
-    return [value] if isinstance(value, str | Path) else value
+        value = _json_list(value)
+    paths = [value] if isinstance(value, str | Path) else value
+    # An empty path would be the current directory: whatever the bot was started in.
+    if isinstance(paths, list) and any(isinstance(p, str) and not p.strip() for p in paths):
+        raise ValueError("an empty path")
+    return paths
 
 
 def _existing_dir(path: Path) -> Path:
@@ -181,6 +191,24 @@ def _log_level(value: str) -> str:
 
 
 _Blank = BeforeValidator(_blank_to_none)
+# Telegram user and chat ids fit in a signed 64-bit integer, and 0 is no id.
+_INT64_MAX = 2**63 - 1
+
+
+def _nonzero(value: int) -> int:
+    """Refuse 0, which no user or chat has."""
+    if value == 0:
+        raise ValueError("0 is not an id")
+    return value
+
+
+_UserId = Annotated[int, BeforeValidator(_telegram_id), Field(gt=0, le=_INT64_MAX)]
+_ChatId = Annotated[
+    int,
+    BeforeValidator(_telegram_id),
+    Field(ge=-_INT64_MAX, le=_INT64_MAX),
+    AfterValidator(_nonzero),
+]
 
 
 class Settings(BaseSettings):
@@ -203,10 +231,10 @@ class Settings(BaseSettings):
     telegram_base_file_url: Annotated[str, AfterValidator(_http_url)] = (
         "https://api.telegram.org/file/bot"
     )
-    admin_ids: Annotated[list[Annotated[int, Field(gt=0)]], NoDecode, BeforeValidator(_id_list)] = (
-        Field(default_factory=list)
+    admin_ids: Annotated[list[_UserId], NoDecode, BeforeValidator(_id_list)] = Field(
+        default_factory=list
     )
-    allowed_ids: Annotated[list[int], NoDecode, BeforeValidator(_id_list)] = Field(
+    allowed_ids: Annotated[list[_ChatId], NoDecode, BeforeValidator(_id_list)] = Field(
         default_factory=list
     )
     corpus_dir: Annotated[
@@ -289,6 +317,22 @@ class Settings(BaseSettings):
         return value
 
 
+# Every SecretStr field is a secret: masked in error lines, `warta config` and logs.
+_SECRETS = frozenset(
+    name
+    for name, info in Settings.model_fields.items()
+    if SecretStr in (info.annotation, *get_args(info.annotation))
+)
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Return the values of every secret setting that is set (for masking them in output)."""
+    values = (getattr(settings, name) for name in sorted(_SECRETS))
+    return [
+        v.get_secret_value() for v in values if isinstance(v, SecretStr) and v.get_secret_value()
+    ]
+
+
 class _MappingEnvSource(EnvSettingsSource):
     """Read ``WARTA_*`` variables from a given mapping instead of ``os.environ``."""
 
@@ -336,10 +380,15 @@ def _dotenv_layer(problems: list[str]) -> dict[str, object]:
     return {} if bad else DotEnvSettingsSource(Settings, env_file=DOTENV)()
 
 
+def _is_blank(value: object) -> bool:
+    """Tell whether a raw value is empty (``KEY=``, ``key = ""``): not set, so the default."""
+    return isinstance(value, str) and not value.strip()
+
+
 def _gather(
     overrides: Mapping[str, object] | None, environ: Mapping[str, str]
-) -> tuple[dict[str, object], dict[str, str]]:
-    """Merge the sources, lowest first, into raw values and the source of each field."""
+) -> tuple[dict[str, object], dict[str, str], list[str]]:
+    """Merge the sources, lowest first: raw values, the source of each, and file problems."""
     unknown = sorted(set(overrides or {}) - set(Settings.model_fields))
     if unknown:
         raise TypeError(f"unknown settings override(s): {', '.join(unknown)}")
@@ -351,16 +400,15 @@ def _gather(
         # A None override means the CLI option was not given.
         ("cli", {k: v for k, v in (overrides or {}).items() if v is not None}),
     ]
-    if problems:
-        raise SettingsError(problems)
     values: dict[str, object] = {}
     sources = dict.fromkeys(Settings.model_fields, "default")
     for label, layer in layers:
         for name, value in layer.items():
-            if name in Settings.model_fields:
+            # An empty value means "not set" for every key: never Path("") = the current dir.
+            if name in Settings.model_fields and not _is_blank(value):
                 values[name] = value
                 sources[name] = label
-    return values, sources
+    return values, sources, problems
 
 
 def _error_lines(exc: ValidationError) -> list[str]:
@@ -389,11 +437,16 @@ def load_settings(
     overrides: Mapping[str, object] | None = None, *, env: Mapping[str, str] | None = None
 ) -> Settings:
     """Build the settings from CLI overrides, env, .env, TOML and defaults, or raise."""
-    values, _ = _gather(overrides, os.environ if env is None else env)
+    values, _, problems = _gather(overrides, os.environ if env is None else env)
+    # The values of the files are validated even when a file has a problem: every bad
+    # value is reported at once, not one per attempt.
     try:
-        return Settings.model_validate(values)
+        settings = Settings.model_validate(values)
     except ValidationError as exc:
-        raise SettingsError(_error_lines(exc)) from exc
+        raise SettingsError(problems + _error_lines(exc)) from exc
+    if problems:
+        raise SettingsError(problems)
+    return settings
 
 
 def setting_sources(

@@ -311,11 +311,12 @@ def test_example_toml_lists_every_key_at_its_default(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     example = CONFIG_DIR / "warta.example.toml"
-    keys = tomllib.loads(example.read_text(encoding="utf-8")).keys()
-    assert sorted(keys) == sorted(Settings.model_fields)
+    values = tomllib.loads(example.read_text(encoding="utf-8"))
+    assert sorted(values) == sorted(Settings.model_fields)
     monkeypatch.setenv("WARTA_CONFIG", str(example))
     assert load_settings() == Settings()
-    assert set(setting_sources().values()) == {"toml"}
+    # An empty value ("") means not set: the default.
+    assert setting_sources() == {k: "default" if v == "" else "toml" for k, v in values.items()}
 
 
 def test_example_dotenv_mentions_every_key_at_its_default(workdir: Path) -> None:
@@ -326,4 +327,8 @@ def test_example_dotenv_mentions_every_key_at_its_default(workdir: Path) -> None
     # Uncommented, the example must load to exactly the defaults.
     (workdir / ".env").write_text("\n".join(assignments) + "\n", encoding="utf-8")
     assert load_settings() == Settings()
-    assert set(setting_sources().values()) == {"dotenv"}
+    blank = {line.split("=", 1)[0] for line in assignments if line.endswith("=")}
+    assert setting_sources() == {
+        name: "default" if f"WARTA_{name.upper()}" in blank else "dotenv"
+        for name in Settings.model_fields
+    }
