@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="scan the corpus and update the persisted index")
     corpus_opt(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--rebuild", action="store_true", help="throw the persisted index away and build it again"
+    )
     p = sub.add_parser("search", help="print the passages that best match a query")
     p.add_argument("query")
     corpus_opt(p)
@@ -109,8 +112,10 @@ def _cmd_index(settings: Settings, args: argparse.Namespace) -> int:
     from bot.runtime import build_index
 
     index = build_index(settings, corpus=args.corpus)
-    index.load()
-    report = index.reload(progress=_progress(sys.stderr, "indexing"))  # type: ignore[arg-type]
+    if not args.rebuild:
+        index.load()
+    progress = _progress(sys.stderr, "indexing")
+    report = index.reload(progress=progress, rebuild=args.rebuild)  # type: ignore[arg-type]
     if args.json:
         print(
             json.dumps(

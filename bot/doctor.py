@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,15 +43,20 @@ def _index(settings: Settings) -> Check:
 
     index = build_index(settings)
     if not index.load():
-        return Check("FAIL", "index", f"no usable index in {index.directory}; run `warta index`")
+        reason = index.load_error or f"no index in {index.directory} yet"
+        return Check("FAIL", "index", f"{reason}; run `warta index` to build it again")
     snap = index.snapshot
     first, last = snap.dates()
     span = f", dated {first} to {last}" if first else ""
+    status: Status = "ok"
+    note = " (checksums verified)"
+    if not os.access(index.directory, os.W_OK):
+        status, note = "warn", f"; {index.directory} is read-only: reloads cannot be saved"
     return Check(
-        "ok",
+        status,
         "index",
         f"format v{snap.params.format_version}: {len(snap.articles)} articles, "
-        f"{snap.n_chunks} chunks{span}",
+        f"{snap.n_chunks} chunks{span}{note}",
     )
 
 

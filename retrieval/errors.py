@@ -15,3 +15,11 @@ class IndexFormatError(WartaError):
 
 class ReloadInProgressError(WartaError):
     """Raise when a reload is asked for while another one is running."""
+
+
+class IndexBusyError(ReloadInProgressError):
+    """Raise when another process is writing the index (readers keep the last generation)."""
+
+
+class IndexWriteError(WartaError):
+    """Raise when the index directory cannot be written (read-only, permissions, disk full)."""

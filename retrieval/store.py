@@ -15,7 +15,13 @@ from pathlib import Path
 
 from retrieval.builder import Progress, ReloadReport, build, same_stat
 from retrieval.documents import DEFAULT_MAX_BYTES
-from retrieval.errors import CorpusError, IndexFormatError, ReloadInProgressError
+from retrieval.errors import (
+    CorpusError,
+    IndexBusyError,
+    IndexFormatError,
+    IndexWriteError,
+    ReloadInProgressError,
+)
 from retrieval.scanning import scan_corpus
 from retrieval.snapshot import DEFAULT_IDF, BuildParams, Snapshot, read_snapshot, write_snapshot
 
@@ -57,6 +63,7 @@ class CorpusIndex:
         self._snapshot: Snapshot | None = None
         self._reload_lock = threading.Lock()
         self.last_report: ReloadReport | None = None
+        self.load_error: str | None = None
 
     @property
     def snapshot(self) -> Snapshot:
@@ -74,30 +81,72 @@ class CorpusIndex:
         return self._reload_lock.locked()
 
     def load(self) -> bool:
-        """Load the persisted index without building; tell whether there was a usable one."""
+        """Load the persisted index without building; tell whether there was a usable one.
+
+        When there was none, ``load_error`` says why (None: no index was built yet).
+        """
         snap = self._load_persisted()
         if snap is not None:
             self._snapshot = snap
         return snap is not None
 
     def open(self, *, sync: bool = True) -> ReloadReport | None:
-        """Load the persisted index (rebuild it when missing/corrupt/old); sync with the corpus."""
-        if not self.load():
+        """Load the persisted index (rebuild it when missing/corrupt/old); sync with the corpus.
+
+        A reader never waits for or fails on a writer: while another process rebuilds, or
+        when the index directory cannot be written, the last generation keeps serving (and
+        without one this process builds its own, in memory).
+        """
+        if self.load():
+            assert self._snapshot is not None
+            if not (sync and self._stale(self._snapshot)):
+                return None
+        else:
             log.info("building the index of %s in %s", self.roots, self.directory)
+        try:
             return self.reload()
-        assert self._snapshot is not None
-        return self.reload() if sync and self._stale(self._snapshot) else None
+        except (IndexBusyError, IndexWriteError) as exc:
+            return self._serve_unsaved(exc)
+
+    def _serve_unsaved(self, reason: Exception) -> ReloadReport | None:
+        """Keep the last generation when this process cannot save a new one (else build one)."""
+        if self._snapshot is not None:
+            log.warning("%s; serving the last index generation", reason)
+            return None
+        log.warning("%s; building the index in memory for this process", reason)
+        snap, report = build(self.roots, self.params, max_file_bytes=self.max_file_bytes)
+        self._snapshot, self.last_report = snap, report
+        return report
 
     def _load_persisted(self) -> Snapshot | None:
+        self.load_error = None
+        name = self._current()
+        for _attempt in range(2):
+            if name is None:
+                log.debug("no index at %s yet", self.directory)
+                return None
+            try:
+                return read_snapshot(self.directory / name, expected=self.params)
+            except IndexFormatError as exc:
+                # A writer may have swapped in a new generation and deleted this one meanwhile.
+                again = self._current()
+                if again != name:
+                    name = again
+                    continue
+                self.load_error = str(exc)
+                log.warning("rebuilding the index: %s", exc)
+                return None
+        return None
+
+    def _current(self) -> str | None:
+        """Return the generation CURRENT names, or None when there is none (or it is unreadable)."""
         try:
-            name = (self.directory / _CURRENT).read_text(encoding="utf-8").strip()
+            return (self.directory / _CURRENT).read_text(encoding="utf-8").strip()
         except FileNotFoundError:
-            log.debug("no index at %s yet", self.directory)
             return None
-        try:
-            return read_snapshot(self.directory / name, expected=self.params)
-        except IndexFormatError as exc:
-            log.warning("rebuilding the index: %s", exc)
+        except (OSError, ValueError) as exc:
+            self.load_error = f"cannot read {self.directory / _CURRENT}: {exc}"
+            log.warning("rebuilding the index: %s", self.load_error)
             return None
 
     def _stale(self, snap: Snapshot) -> bool:
@@ -114,8 +163,11 @@ class CorpusIndex:
                 return True
         return False
 
-    def reload(self, *, progress: Progress | None = None) -> ReloadReport:
-        """Re-scan the corpus, build the next generation beside this one and swap it in."""
+    def reload(self, *, progress: Progress | None = None, rebuild: bool = False) -> ReloadReport:
+        """Re-scan the corpus, build the next generation beside this one and swap it in.
+
+        ``rebuild`` analyses every file again instead of reusing the last generation.
+        """
         if not self._reload_lock.acquire(blocking=False):
             raise ReloadInProgressError("a reload is already running; try again when it ends")
         try:
@@ -123,7 +175,7 @@ class CorpusIndex:
                 snap, report = build(
                     self.roots,
                     self.params,
-                    old=self._snapshot,
+                    old=None if rebuild else self._snapshot,
                     max_file_bytes=self.max_file_bytes,
                     progress=progress,
                 )
@@ -141,30 +193,41 @@ class CorpusIndex:
     @contextmanager
     def _process_lock(self) -> Iterator[None]:
         """Hold a file lock so two processes never write the same index at once."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with open(self.directory / "reload.lock", "w") as fh:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.directory / "reload.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise IndexWriteError(
+                f"cannot write the index in {self.directory} ({exc.strerror or exc}); "
+                "reloads are not saved"
+            ) from exc
+        try:
             try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise ReloadInProgressError(
+                raise IndexBusyError(
                     f"another process is rebuilding the index in {self.directory}"
                 ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
 
     def _persist(self, snap: Snapshot) -> Path:
         """Write ``snap`` as a new generation, point CURRENT at it atomically; return its path."""
         name = f"gen-{time.time_ns()}"
-        tmp = self.directory / f".{name}.tmp"
-        write_snapshot(snap, tmp)
-        os.replace(tmp, self.directory / name)
-        pointer = self.directory / f".{_CURRENT}.tmp"
-        pointer.write_text(name, encoding="utf-8")
-        with open(pointer, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(pointer, self.directory / _CURRENT)
+        try:
+            tmp = self.directory / f".{name}.tmp"
+            write_snapshot(snap, tmp)
+            os.replace(tmp, self.directory / name)
+            pointer = self.directory / f".{_CURRENT}.tmp"
+            pointer.write_text(name, encoding="utf-8")
+            with open(pointer, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(pointer, self.directory / _CURRENT)
+        except OSError as exc:
+            raise IndexWriteError(
+                f"cannot write a new index generation in {self.directory}: {exc.strerror or exc}"
+            ) from exc
         self._cleanup(keep=name)
         return self.directory / name
 

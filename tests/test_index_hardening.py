@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,142 @@ def test_two_roots_with_the_same_name_keep_all_their_files(tmp_path: Path) -> No
     ]
     assert search(index.snapshot, "harga gula", k=1)[0].article.id == "b/news/harga"
     assert index.reload().changed is False
+
+
+# -- item 12: a reader never waits for or fails on a writer --------------------------------------
+
+WRITER = """
+import sys
+from pathlib import Path
+from retrieval.store import CorpusIndex
+
+def progress(done, total):
+    if done == 1:
+        print("building", flush=True)
+        sys.stdin.readline()
+
+CorpusIndex([Path(sys.argv[1])], Path(sys.argv[2])).reload(progress=progress)
+print("done", flush=True)
+"""
+
+
+@contextmanager
+def writer_paused_mid_build(corpus: Path, data: Path) -> Iterator[subprocess.Popen[str]]:
+    """Run a real rebuild in another process and hold it after its first file."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(corpus), str(data)],
+        cwd=REPO,
+        env={**env_without_warta(os.environ), "PYTHONPATH": str(REPO)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        assert proc.stdout.readline() == "building\n"
+        yield proc
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline() == "done\n"
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_readers_serve_the_last_generation_while_another_process_rebuilds(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    corpus = news(tmp_path / "corpus", {"beras.txt": "beras", "gula.txt": "gula"})
+    data = tmp_path / "data"
+    CorpusIndex([corpus], data).open()
+    news(corpus, {"kopi.txt": "kopi"})
+    with writer_paused_mid_build(corpus, data):
+        reader = CorpusIndex([corpus], data)
+        assert reader.open() is None
+        assert [a.id for a in reader.snapshot.articles] == ["beras", "gula"]
+        assert search(reader.snapshot, "harga gula", k=1)[0].article.id == "gula"
+        warning = f"another process is rebuilding the index in {reader.directory}"
+        assert f"{warning}; serving the last index generation" in caplog.messages
+        found = warta("search", "harga beras", "--corpus", str(corpus), "--json", data=data)
+        assert found.returncode == 0, found.stderr
+        assert json.loads(found.stdout)["results"][0]["article_id"] == "beras"
+    after = CorpusIndex([corpus], data)
+    assert after.open() is None and after.snapshot.article("kopi") is not None
+
+
+def test_without_a_last_generation_a_reader_builds_its_own_in_memory(tmp_path: Path) -> None:
+    corpus = news(tmp_path / "corpus", {"beras.txt": "beras", "gula.txt": "gula"})
+    data = tmp_path / "data"
+    with writer_paused_mid_build(corpus, data):
+        reader = CorpusIndex([corpus], data)
+        report = reader.open()
+        assert report is not None and report.added == ("beras.txt", "gula.txt")
+        assert search(reader.snapshot, "harga gula", k=1)[0].article.id == "gula"
+        assert not (reader.directory / "CURRENT").exists()  # the writer's to write
+    assert (reader.directory / "CURRENT").exists()
+
+
+# -- item 13: a corrupt generation is detected, rebuilt, reported; --rebuild ----------------------
+
+
+def test_flipped_bytes_are_caught_on_open_reported_by_doctor_and_rebuilt(tmp_path: Path) -> None:
+    corpus = news(tmp_path / "corpus", {"beras.txt": "beras", "gula.txt": "gula"})
+    data = tmp_path / "data"
+    index = CorpusIndex([corpus], data)
+    index.open()
+    gen = index.directory / (index.directory / "CURRENT").read_text()
+    spoilt = bytearray((gen / "post_docs.npy").read_bytes())
+    spoilt[-2] ^= 0xFF
+    (gen / "post_docs.npy").write_bytes(bytes(spoilt))
+    doctor = warta("doctor", "--quick", "--corpus", str(corpus), data=data)
+    (line,) = [x for x in doctor.stdout.splitlines() if " index" in x]
+    assert "post_docs.npy has checksum" in line and "FAIL" in line, doctor.stdout
+    assert doctor.returncode == 1
+    rebuilt = warta("index", "--corpus", str(corpus), data=data)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert rebuilt.stdout.startswith("2 added, 0 updated, 0 removed, 0 skipped;")
+    doctor = warta("doctor", "--quick", "--corpus", str(corpus), data=data)
+    (line,) = [x for x in doctor.stdout.splitlines() if " index" in x]
+    assert "2 articles" in line and "checksums verified" in line, doctor.stdout
+
+
+def test_index_rebuild_analyses_every_file_again(tmp_path: Path) -> None:
+    corpus = news(tmp_path / "corpus", {"beras.txt": "beras", "gula.txt": "gula"})
+    data = tmp_path / "data"
+    assert warta("index", "--corpus", str(corpus), data=data).returncode == 0
+    same = warta("index", "--corpus", str(corpus), data=data)
+    assert same.stdout.startswith("0 added, 0 updated, 0 removed, 0 skipped; 2 articles")
+    first = (data / "indexes").glob("*/CURRENT").__next__().read_text()
+    again = warta("index", "--rebuild", "--corpus", str(corpus), data=data)
+    assert (again.returncode, again.stderr) == (0, "")
+    assert again.stdout.splitlines()[1:] == ["  added: beras.txt", "  added: gula.txt"]
+    generations = sorted(p.name for p in next((data / "indexes").iterdir()).iterdir() if p.is_dir())
+    assert generations != [first] and len(generations) == 1
+
+
+# -- item 14: an index directory the process cannot write -----------------------------------------
+
+
+@needs_root
+def test_a_read_only_index_serves_its_last_generation_and_says_why_reloads_fail(
+    world: Path,
+) -> None:
+    corpus = news(world / "corpus", {"beras.txt": "beras", "gula.txt": "gula"})
+    data = world / "data"
+    built = warta("index", "--corpus", str(corpus), data=data)  # built by root
+    assert built.returncode == 0, built.stderr
+    os.chown(data, NOBODY, NOBODY)  # the data directory is the bot's; indexes/ stays root's
+    news(corpus, {"kopi.txt": "kopi"})
+    directory = next((data / "indexes").iterdir())
+    found = warta("search", "kopi gula", "--corpus", str(corpus), "--json", data=data, nobody=True)
+    assert found.returncode == 0, found.stderr
+    assert [r["article_id"] for r in json.loads(found.stdout)["results"]] == ["gula"]
+    why = f"cannot write the index in {directory} (Permission denied); reloads are not saved"
+    assert f"{why}; serving the last index generation" in found.stderr
+    assert "Traceback" not in found.stderr
+    reload = warta("index", "--corpus", str(corpus), data=data, nobody=True)
+    assert (reload.returncode, reload.stdout, reload.stderr) == (1, "", f"warta: {why}\n")
+    doctor = warta("doctor", "--quick", "--corpus", str(corpus), data=data, nobody=True)
+    (line,) = [x for x in doctor.stdout.splitlines() if " index" in x]
+    assert "is read-only: reloads cannot be saved" in line, doctor.stdout

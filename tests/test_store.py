@@ -21,9 +21,9 @@ import retrieval.store
 from retrieval.analysis import Lang, analyze
 from retrieval.bm25 import ARRAY_NAMES
 from retrieval.documents import Skipped
-from retrieval.errors import CorpusError, ReloadInProgressError
+from retrieval.errors import CorpusError, IndexWriteError, ReloadInProgressError
 from retrieval.search import search
-from retrieval.snapshot import FORMAT_VERSION, Snapshot
+from retrieval.snapshot import FORMAT_VERSION, Snapshot, crc32_file
 from retrieval.store import CorpusIndex, corpus_key
 
 # Words for synthetic Indonesian news; a unique "kodeN" word per article makes searches exact.
@@ -215,14 +215,50 @@ def _set_param(key: str, value: object) -> Callable[[dict[str, object]], object]
     return change
 
 
+def _resigned(damage: Callable[[Path], None]) -> Callable[[Path], None]:
+    """Damage a generation, then record the damaged files' checksums (a consistent lie)."""
+
+    def both(gen: Path) -> None:
+        damage(gen)
+        meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
+        meta["checksums"] = {name: crc32_file(gen / name) for name in meta["checksums"]}
+        (gen / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    return both
+
+
+def _flip(name: str, at: int) -> Callable[[Path], None]:
+    def damage(gen: Path) -> None:
+        data = bytearray((gen / name).read_bytes())
+        data[at] ^= 0xFF
+        (gen / name).write_bytes(bytes(data))
+
+    return damage
+
+
+CHECKSUM = r"index at {gen} is corrupt: %s has checksum [0-9a-f]{{8}}, expected [0-9a-f]{{8}}"
 DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
+    "flipped byte in npy": (_flip("post_docs.npy", -3), CHECKSUM % "post_docs.npy"),
+    "flipped byte in articles": (_flip("articles.jsonl", 30), CHECKSUM % "articles.jsonl"),
+    "truncated terms": (_truncate("terms.txt", 10), CHECKSUM % "terms.txt"),
+    "no checksums": (
+        _edit_meta(lambda meta: {k: v for k, v in meta.items() if k != "checksums"}),
+        r"index at {gen} has no checksums",
+    ),
+    "file gone": (
+        lambda gen: (gen / "doc_len.npy").unlink(),
+        r"index at {gen} is corrupt: \[Errno 2\] No such file or directory: '{gen}/doc_len.npy'",
+    ),
     "truncated npy": (
-        _truncate("post_docs.npy", 100),
+        _resigned(_truncate("post_docs.npy", 100)),
         r"index at {gen} is corrupt: EOF: reading array header, expected \d+ bytes got 90",
     ),
-    "empty npy": (_truncate("fwd_tfs.npy", 0), r"index at {gen} is corrupt: No data left in file"),
+    "empty npy": (
+        _resigned(_truncate("fwd_tfs.npy", 0)),
+        r"index at {gen} is corrupt: No data left in file",
+    ),
     "short npy data": (
-        _truncate("post_tfs.npy", 140),
+        _resigned(_truncate("post_tfs.npy", 140)),
         r"index at {gen} is corrupt: mmap length is greater than file size",
     ),
     "garbage meta": (
@@ -242,11 +278,11 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
         r"index at {gen} is incomplete \(no meta.json\)",
     ),
     "terms cut": (
-        _truncate("terms.txt", 10),
+        _resigned(_truncate("terms.txt", 10)),
         r"index at {gen} is corrupt: terms.txt has 3 terms, expected \d+",
     ),
     "articles cut": (
-        _truncate("articles.jsonl", 20),
+        _resigned(_truncate("articles.jsonl", 20)),
         r"index at {gen} is corrupt: Expecting property name enclosed in double quotes: "
         r"line 1 column 21 \(char 20\)",
     ),
@@ -535,7 +571,10 @@ def test_failed_write_keeps_serving_the_last_good_index(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(retrieval.store, "write_snapshot", disk_full)
-    with pytest.raises(OSError, match="No space left on device"):
+    with pytest.raises(
+        IndexWriteError,
+        match=r"^cannot write a new index generation in .*: No space left on device$",
+    ):
         index.reload()
     assert index.snapshot is good and not index.reloading
     assert current(index) == good_gen

@@ -22,7 +22,7 @@ from bot.telegram.streaming import LiveMessage, Notify, run_threaded
 from retrieval.analysis import Lang
 from retrieval.builder import ReloadReport
 from retrieval.documents import SUPPORTED_SUFFIXES, parse_file
-from retrieval.errors import ReloadInProgressError
+from retrieval.errors import ReloadInProgressError, WartaError
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,10 @@ class Admin:
             await live.finish([texts.text("reload_running", lang)])
             return None
         except Exception as exc:  # any failure: report it, keep serving the old snapshot
-            log.error("reload failed; the previous index keeps serving", exc_info=exc)
+            if isinstance(exc, WartaError):  # a known cause (read-only index, disk full)
+                log.warning("reload failed; the previous index keeps serving: %s", exc)
+            else:
+                log.error("reload failed; the previous index keeps serving", exc_info=exc)
             reason = shorten(str(exc) or type(exc).__name__, 500)
             self.state.last_reload = ReloadRecord(datetime.now(UTC), None, reason)
             await live.finish([texts.text("reload_failed", lang, reason=reason)])
