@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -13,7 +14,14 @@ from typing import TextIO
 from bot import i18n
 from bot.answer import Answer, Answerer
 from bot.errors import SettingsError
-from bot.settings import Settings, load_settings, render_config, setting_sources
+from bot.settings import (
+    Settings,
+    load_settings,
+    render_config,
+    secret_values,
+    setting_sources,
+)
+from bot.telegram.logs import SecretMask, install_mask
 from retrieval.errors import WartaError
 from retrieval.search import search
 
@@ -295,13 +303,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     logging.getLogger("retrieval").setLevel(logging.INFO)
+    # Secrets never reach the terminal: not in log lines, error lines or tracebacks.
+    mask = SecretMask(secret_values(settings))
+    unmask = install_mask(secret_values(settings))
     try:
         return _COMMANDS[args.command](settings, args)
     except WartaError as exc:
-        print(f"warta: {exc}", file=sys.stderr)
+        print(f"warta: {mask.mask(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: its traceback helps, but without the secrets in it
+        sys.stderr.write(mask.mask("".join(traceback.format_exception(exc))))
+        return 1
+    finally:
+        unmask()
 
 
 if __name__ == "__main__":
