@@ -260,7 +260,10 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_config(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.runtime import describe_backend
+
     print(render_config(settings, setting_sources(_overrides(args))))
+    print(f"# model backend: {describe_backend(settings)}")
     return 0
 
 

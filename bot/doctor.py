@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from collections.abc import Callable
@@ -85,8 +86,44 @@ def _model_runs(settings: Settings) -> Check:
     )
 
 
+def _server(settings: Settings, *, quick: bool) -> list[Check]:
+    """Check the model server: reachable, the model listed, and (unless quick) one token."""
+    from bot.llm import Prompt
+    from bot.llm.remote import RemoteGenerator
+    from bot.runtime import remote_config
+
+    # No retries and no waiting: the report should say at once what is wrong.
+    config = dataclasses.replace(remote_config(settings), retries=0, recovery_s=0)
+    generator = RemoteGenerator(config)
+    try:
+        models = generator.list_models()
+        wanted = settings.llm_model or (models[0] if models else None)
+        if wanted is None or wanted not in models:
+            listed = ", ".join(models) or "none"
+            missing = f"model {wanted!r} is not" if wanted else "no model is"
+            return [Check("FAIL", "server", f"{missing} listed by {config.url} (lists: {listed})")]
+        checks = [Check("ok", "server", f"{config.url} lists {wanted!r}")]
+        if not quick:
+            out = generator.generate(
+                Prompt("", "Say yes.", "The capital of France is", ()), max_tokens=1
+            )
+            checks.append(
+                Check(
+                    "ok",
+                    "model run",
+                    f"{wanted} generated {out.completion_tokens} token in {out.total_ms:.0f} ms",
+                )
+            )
+        return checks
+    except WartaError as exc:
+        return [Check("FAIL", "server", str(exc))]
+    finally:
+        generator.close()
+
+
 def _resources(settings: Settings, model: Path | None) -> list[Check]:
-    need = (model.stat().st_size if model else 260 * _MB) + 200 * _MB
+    model_bytes = 0 if settings.llm_url is not None else 260 * _MB
+    need = (model.stat().st_size if model else model_bytes) + 200 * _MB
     free = shutil.disk_usage(settings.data_dir).free
     available = psutil.virtual_memory().available
     disk: Status = "ok" if free >= need else "FAIL"
@@ -106,10 +143,14 @@ def run_checks(settings: Settings, *, quick: bool, out: TextIO) -> int:
             checks.append(step(settings))
         except WartaError as exc:
             checks.append(Check("FAIL", step.__name__.strip("_"), str(exc)))
-    model_check, model = _model_file(settings)
-    checks.append(model_check)
-    if not quick and model_check.status != "FAIL":
-        checks.append(_model_runs(settings))
+    model: Path | None = None
+    if settings.llm_url is not None:
+        checks.extend(_server(settings, quick=quick))
+    else:
+        model_check, model = _model_file(settings)
+        checks.append(model_check)
+        if not quick and model_check.status != "FAIL":
+            checks.append(_model_runs(settings))
     checks.extend(_resources(settings, model))
     for check in checks:
         out.write(f"{check.status:<4}  {check.name:<10} {check.detail}\n")

@@ -85,6 +85,14 @@ _EXPECTED: dict[str, str] = {
     "max_question_chars": "an integer >= 1",
     "stream_edit_interval_s": "a number of seconds >= 0",
     "log_level": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+    "llm_url": "the http(s) base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1",
+    "llm_model": "a model id the server lists (unset: its first model)",
+    "llm_api_key": "the server's API key (unset when it needs none)",
+    "llm_connect_timeout_s": "a number of seconds > 0",
+    "llm_read_timeout_s": "a number of seconds > 0",
+    "llm_retries": "an integer from 0 to 10",
+    "llm_retry_backoff_s": "a number of seconds >= 0",
+    "llm_recovery_s": "a number of seconds >= 0",
 }
 
 
@@ -174,6 +182,11 @@ def _http_url(value: str) -> str:
     if not _HTTP_URL.fullmatch(value):
         raise ValueError("not an http(s) URL")
     return value
+
+
+def _optional_http_url(value: str | None) -> str | None:
+    """Require an http:// or https:// URL when one is given."""
+    return None if value is None else _http_url(value)
 
 
 def _webhook_secret(value: SecretStr | None) -> SecretStr | None:
@@ -270,6 +283,15 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=1000, ge=1)
     stream_edit_interval_s: float = Field(default=1.0, ge=0.0)
     log_level: Annotated[str, AfterValidator(_log_level)] = "INFO"
+    # The model on an OpenAI-compatible server instead of in process (unset: in process).
+    llm_url: Annotated[str | None, _Blank, AfterValidator(_optional_http_url)] = None
+    llm_model: Annotated[str | None, _Blank] = None
+    llm_api_key: Annotated[SecretStr | None, _Blank] = None
+    llm_connect_timeout_s: float = Field(default=5.0, gt=0)
+    llm_read_timeout_s: float = Field(default=30.0, gt=0)
+    llm_retries: int = Field(default=2, ge=0, le=10)
+    llm_retry_backoff_s: float = Field(default=0.5, ge=0)
+    llm_recovery_s: float = Field(default=15.0, ge=0)
 
     @classmethod
     def settings_customise_sources(

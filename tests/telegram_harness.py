@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import i18n
-from bot.llm import Generation, Prompt, TokenCallback
+from bot.llm import Generation, Generator, Prompt, TokenCallback
 from bot.settings import Settings
 from bot.telegram.app import App, build_application, load_state, run
 from bot.telegram.state import BotState
@@ -111,7 +111,7 @@ class Harness:
 
     api: FakeBotAPI
     state: BotState
-    generator: FakeGenerator
+    generator: Any  # a FakeGenerator unless the test passed a real one
     settings: Settings
     corpus: Path
     app: App
@@ -180,7 +180,7 @@ async def running_bot(
     *,
     outputs: Sequence[str] = (),
     articles: Mapping[str, str | bytes] | None = None,
-    generator: FakeGenerator | None = None,
+    generator: Generator | None = None,
     index_class: type[CorpusIndex] = CorpusIndex,
     api: FakeBotAPI | None = None,
     **overrides: Any,
@@ -200,7 +200,8 @@ async def running_bot(
         }
         settings = Settings(**{**values, **overrides})
         model = generator if generator is not None else FakeGenerator()
-        model.enqueue(*outputs)
+        if isinstance(model, FakeGenerator):
+            model.enqueue(*outputs)
         index = index_class(
             list(settings.corpus_dir),
             settings.data_dir,

@@ -14,6 +14,7 @@ from bot.cli import main, render_answer
 from retrieval.store import CorpusIndex
 from tests.builders import clear_warta_env, make_answer
 from tests.fakes import FakeGenerator
+from tests.llm_server import LlmServer
 
 Q_KIM = "Dengan kendaraan apa Kim Jong-un berangkat ke Rusia?"
 KIM_1 = "Kim Jong-un berangkat ke Rusia dengan kereta api lapis baja."
@@ -144,12 +145,20 @@ def test_ask_with_a_missing_corpus_exits_2_naming_the_setting(
     )
 
 
-@pytest.fixture
+@pytest.fixture(params=["in-process", "server"])
 def seed_text(
-    cli_env: Path, seed_corpus: Path, default_model: Path, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest,
+    cli_env: Path,
+    seed_corpus: Path,
+    default_model: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> str:
-    """Point the CLI at the real default model; return the seed article's text."""
+    """Point the CLI at the real default model, in process or on its server; return the seed."""
     monkeypatch.setenv("WARTA_MODEL_PATH", str(default_model))
+    if request.param == "server":
+        server: LlmServer = request.getfixturevalue("model_server")
+        for name, value in server.env().items():
+            monkeypatch.setenv(name, value)
     (seed_file,) = seed_corpus.iterdir()
     return seed_file.read_text(encoding="utf-8")
 

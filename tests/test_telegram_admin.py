@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.llm.remote import RemoteConfig, RemoteGenerator
 from bot.telegram import texts
+from tests.fake_llm import FakeLlmServer
 from tests.fakebotapi import FakeBotAPI
 from tests.telegram_harness import (
     ADMIN_ID,
@@ -205,3 +207,25 @@ async def test_old_source_buttons_survive_restarts_until_the_article_is_gone(
             gone = await api.wait_for(lambda: api.callback_answers[1:])
             assert gone[0].text == texts.text("source_gone", "id")
             assert gone[0].show_alert
+
+
+async def test_stats_say_when_the_model_server_is_unavailable(tmp_path: Path) -> None:
+    with FakeLlmServer() as fake:
+        config = RemoteConfig(url=fake.url, model="tamu-7b", recovery_s=15)
+        generator = RemoteGenerator(config)
+        async with running_bot(tmp_path, generator=generator, llm_recovery_s=15) as bot:
+            admin = bot.api.private_chat(ADMIN_ID, language_code="en")
+            generator.health.failed("the model server at x cannot be reached")
+            since = generator.health.report().since
+            assert since is not None
+
+            down = (await bot.reply_text(admin, bot.say(admin, "/stats"))).splitlines()[3]
+            generator.health.succeeded()
+            up = (await bot.reply_text(admin, bot.say(admin, "/stats"))).splitlines()[3]
+
+    assert down == (
+        f"Model: tamu-7b — unavailable since {since:%Y-%m-%d %H:%M:%S} UTC (the model server at "
+        "x cannot be reached); answers come from the sources until it is back (tried again "
+        "every 15 s)"
+    )
+    assert up == "Model: tamu-7b"

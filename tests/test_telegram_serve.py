@@ -11,20 +11,26 @@ from pathlib import Path
 import pytest
 
 from tests.fakebotapi import FakeBotAPI
+from tests.llm_server import LlmServer
 from tests.telegram_harness import SEED_QUESTION, SEEDS, is_final, serve_env
 
 WARTA = Path(sys.executable).parent / "warta"
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("backend", ["in-process", "server"])
 async def test_warta_serve_answers_with_the_real_model_and_stops_cleanly(
-    tmp_path: Path, default_model: Path
+    tmp_path: Path, default_model: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
     log_path = tmp_path / "serve.log"
+    server: LlmServer | None = None
+    if backend == "server":
+        server = request.getfixturevalue("model_server")
     async with FakeBotAPI() as api:
         env = serve_env(api, corpus=corpus, data=tmp_path / "data", model=default_model)
+        env.update(server.env() if server is not None else {})
         with log_path.open("wb") as log:
             # cwd: an empty directory, so no .env or config/warta.toml is picked up.
             process = await asyncio.create_subprocess_exec(
@@ -61,4 +67,5 @@ async def test_warta_serve_answers_with_the_real_model_and_stops_cleanly(
     assert code == 0, output
     assert "serving @warta_test_bot in polling mode" in output
     assert api.token not in output
+    assert server is None or server.api_key is None or server.api_key not in output
     assert api.rejected == []

@@ -54,7 +54,11 @@ class Generator(Protocol):
     """A language model behind Warta's answer pipeline."""
 
     name: str
-    capabilities: Capabilities
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Return what this model can do."""
+        ...
 
     def generate(
         self, prompt: Prompt, *, max_tokens: int, on_token: TokenCallback | None = None

@@ -186,7 +186,7 @@ class Admin:
             articles=len(snap.articles),
             chunks=snap.n_chunks,
             reload=texts.Html(reload_text),
-            model=state.model_name,
+            model=_model_text(state, lang),
             uptime=texts.duration(state.stats.uptime_s()),
             answered=state.stats.answered,
             p50="–" if p50 is None else f"{p50:.1f} s",
@@ -254,3 +254,18 @@ class Admin:
                 await live.finish(render_report(head, report.lines()))
         finally:
             self.state.reloading = False
+
+
+def _model_text(state: BotState, lang: Lang) -> str | texts.Html:
+    """Return the model's name for /stats, saying so when its server is unavailable."""
+    health = state.model_health
+    if health is None or health.available or health.since is None:
+        return state.model_name
+    return texts.text(
+        "model_unavailable",
+        lang,
+        model=state.model_name,
+        since=health.since.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        reason=health.reason,
+        retry=texts.duration(state.settings.llm_recovery_s),
+    )

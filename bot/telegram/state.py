@@ -10,6 +10,8 @@ from datetime import datetime
 
 from bot.answer import Answerer
 from bot.feedback import FEEDBACK_DB, FeedbackStore
+from bot.llm.health import HealthReport
+from bot.llm.remote import RemoteGenerator
 from bot.settings import Settings
 from bot.telegram.feedback import Feedback
 from bot.telegram.queue import AnswerQueue, UserLimits
@@ -81,6 +83,12 @@ class BotState:
             sources=SourceKeys(settings.data_dir / "telegram" / "source_keys.json"),
             feedback=Feedback(FeedbackStore(settings.data_dir / FEEDBACK_DB)),
         )
+
+    @property
+    def model_health(self) -> HealthReport | None:
+        """Return the model server's health, or None for a model in process."""
+        generator = self.answerer.generator
+        return generator.health.report() if isinstance(generator, RemoteGenerator) else None
 
     @property
     def model_name(self) -> str:

@@ -182,6 +182,16 @@ _TEXTS: dict[str, dict[Lang, str]] = {
         "en": "Thanks, noted: it helps make the answers better.",
         "id": "Terima kasih, sudah saya catat: ini membantu memperbaiki jawaban.",
     },
+    "model_unavailable": {
+        "en": (
+            "{model} — unavailable since {since} ({reason}); answers come from the sources "
+            "until it is back (tried again every {retry})"
+        ),
+        "id": (
+            "{model} — tidak tersedia sejak {since} ({reason}); jawaban diambil dari sumber "
+            "sampai model kembali (dicoba lagi tiap {retry})"
+        ),
+    },
     "never": {"en": "none since start", "id": "belum ada sejak mulai"},
     "failed": {"en": "failed: {reason}", "id": "gagal: {reason}"},
 }
