@@ -82,6 +82,7 @@ _EXPECTED: dict[str, str] = {
     "llm_translate": "true or false",
     "max_concurrent_answers": "an integer >= 1",
     "user_questions_per_minute": "an integer >= 1",
+    "user_pending_questions": "an integer >= 1",
     "max_question_chars": "an integer >= 1",
     "stream_edit_interval_s": "a number of seconds >= 0",
     "log_level": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
@@ -280,6 +281,7 @@ class Settings(BaseSettings):
     llm_translate: bool = False
     max_concurrent_answers: int = Field(default=1, ge=1)
     user_questions_per_minute: int = Field(default=5, ge=1)
+    user_pending_questions: int = Field(default=3, ge=1)
     max_question_chars: int = Field(default=1000, ge=1)
     stream_edit_interval_s: float = Field(default=1.0, ge=0.0)
     log_level: Annotated[str, AfterValidator(_log_level)] = "INFO"

@@ -223,28 +223,36 @@ async def test_allow_list_turns_away_strangers_politely(tmp_path: Path) -> None:
     assert len(bot.generator.history) == 1
 
 
-async def test_one_question_in_flight_per_user_and_a_queue_with_places(tmp_path: Path) -> None:
+async def test_a_users_next_question_waits_its_turn_and_a_queue_with_places(
+    tmp_path: Path,
+) -> None:
     model = GatedGenerator()
     model.gate.clear()
-    async with running_bot(tmp_path, outputs=[SEED_OUTPUT] * 3, generator=model) as bot:
+    outputs = [SEED_OUTPUT] * 4
+    async with running_bot(
+        tmp_path, outputs=outputs, generator=model, user_pending_questions=2
+    ) as bot:
         users = [bot.api.private_chat(1100 + i, language_code="id") for i in range(3)]
         first = bot.say(users[0], SEED_QUESTION)
         await model.started()
-        again = bot.say(users[0], "Dan Putin?")
-        assert await bot.reply_text(users[0], again) == texts.text("busy", "id")
+        again = bot.say(users[0], "Dengan kereta apa Kim Jong-un ke Rusia?")
+        assert await bot.reply_text(users[0], again) == texts.text("queued_own", "id")
+        full = bot.say(users[0], "Dan Putin?")
+        assert await bot.reply_text(users[0], full) == texts.text("full", "id", limit=2)
         second = bot.say(users[1], SEED_QUESTION)
         assert await bot.reply_text(users[1], second) == texts.text("queued", "id", place="ke-1")
         third = bot.say(users[2], SEED_QUESTION)
         assert await bot.reply_text(users[2], third) == texts.text("queued", "id", place="ke-2")
         model.gate.set()
-        answers = [
-            await bot.answer(u, m) for u, m in zip(users, (first, second, third), strict=True)
-        ]
+        asked = [(users[0], first), (users[1], second), (users[2], third), (users[0], again)]
+        answers = [await bot.answer(u, m) for u, m in asked]
         # The place-in-line message itself became the answer.
-        assert [
-            len(bot.replies(u, m)) for u, m in zip(users, (first, second, third), strict=True)
-        ] == [1, 1, 1]
+        assert [len(bot.replies(u, m)) for u, m in asked] == [1, 1, 1, 1]
         assert all(a.buttons for a in answers)
+        # Answered in turn: the user's second question after the first, behind the others.
+        assert "Dengan kereta apa" in bot.generator.history[-1].user
+        assert all("Dengan kereta apa" not in p.user for p in bot.generator.history[:-1])
+        assert bot.replies(users[0], full)[0].text == texts.text("full", "id", limit=2)
 
 
 async def test_questions_per_minute_limit(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.telegram.queue import AnswerQueue, Refusal, UserLimits
+from bot.telegram.queue import AnswerQueue, Refusal, UserLimits, UserTurn
 
 
 class Clock:
@@ -79,30 +79,57 @@ def test_slots_must_be_positive() -> None:
         AnswerQueue(0)
 
 
-def test_user_limits_one_in_flight_and_n_per_minute() -> None:
+def turn(limits: UserLimits, user_id: int) -> UserTurn:
+    """Admit a question that must be taken."""
+    taken = limits.admit(user_id)
+    assert isinstance(taken, UserTurn), taken
+    return taken
+
+
+async def test_a_users_questions_are_answered_in_turn_and_their_line_is_bounded() -> None:
+    limits = UserLimits(per_minute=10, per_user=2, clock=Clock())
+    first, second = turn(limits, 1), turn(limits, 1)
+    assert (first.ahead, second.ahead, limits.pending(1)) == (0, 1, 2)
+    assert limits.admit(1) == Refusal("full")
+    await asyncio.wait_for(first.ready(), 1)
+    other = turn(limits, 2)  # other users are not affected
+    await asyncio.wait_for(other.ready(), 1)
+    waiting = asyncio.create_task(second.ready())
+    await asyncio.sleep(0)
+    assert not waiting.done()  # the first question is still being answered
+    with first:
+        pass
+    await asyncio.wait_for(waiting, 1)
+    third = turn(limits, 1)  # a place in the line is free again
+    assert third.ahead == 1
+    third.done()  # a question given up while waiting leaves the line
+    second.done()
+    second.done()  # twice does nothing
+    assert limits.pending(1) == 0 and limits.pending(2) == 1
+
+
+async def test_user_limits_n_per_minute() -> None:
     clock = Clock()
     limits = UserLimits(per_minute=2, clock=clock)
-    assert limits.admit(1) is None
-    assert limits.admit(1) == Refusal("busy")
-    assert limits.admit(2) is None  # other users are not affected
-    limits.done(1)
+    turn(limits, 1).done()
     clock.now += 10
-    assert limits.admit(1) is None
-    limits.done(1)
+    turn(limits, 1).done()
     clock.now += 5
     assert limits.admit(1) == Refusal("rate", 45)  # the first question leaves the window at 60 s
+    assert isinstance(limits.admit(2), UserTurn)  # other users are not affected
     clock.now += 45
-    assert limits.admit(1) is None
+    assert isinstance(limits.admit(1), UserTurn)
 
 
-def test_user_limits_forget_idle_users() -> None:
+async def test_user_limits_forget_idle_users() -> None:
     clock = Clock()
     limits = UserLimits(per_minute=1, clock=clock)
-    for user in range(100):
-        assert limits.admit(user) is None
+    turns = [turn(limits, user) for user in range(100)]
     clock.now += 61
-    for user in range(100):
-        limits.done(user)
-    assert limits._asked == {}
+    for taken in turns:
+        taken.done()
+    assert limits._asked == {} and limits._lines == {}
     with pytest.raises(ValueError, match="per_minute must be at least 1"):
         UserLimits(per_minute=0)
+    with pytest.raises(ValueError, match="per_user must be at least 1"):
+        UserLimits(per_minute=1, per_user=0)

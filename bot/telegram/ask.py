@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 
 from bot.answer import Answer
 from bot.telegram import feedback, texts
+from bot.telegram.queue import Refusal
 from bot.telegram.render import button_label, render_answer, render_preview
 from bot.telegram.sources import SourceKeys
 from bot.telegram.state import BotState
@@ -69,21 +70,31 @@ async def answer_question(
     if len(question) > limit:
         await reply(bot, message, texts.text("too_long", lang, length=len(question), limit=limit))
         return
-    refusal = state.limits.admit(user.id)
-    if refusal is not None:
-        key = "busy" if refusal.reason == "busy" else "rate"
-        html = texts.text(key, lang, limit=state.limits.per_minute, seconds=refusal.retry_after_s)
+    turn = state.limits.admit(user.id)
+    if isinstance(turn, Refusal):
+        limits = state.limits
+        limit = limits.per_user if turn.reason == "full" else limits.per_minute
+        html = texts.text(turn.reason, lang, limit=limit, seconds=turn.retry_after_s)
         await reply(bot, message, html)
         return
+    live = LiveMessage.answering(bot, message)
     try:
-        await _answer(state, bot, message, user, question, received, choices)
-    finally:
-        state.limits.done(user.id)
+        with turn:
+            if turn.ahead:
+                # The "in line" notes are cosmetic: a failed one never costs the answer.
+                await live.preview(texts.text("queued_own", lang))
+            await turn.ready()
+            await _answer(state, bot, live, message, user, question, received, choices)
+    except BaseException:
+        # Leave no "⏳ in line" message behind; the error handler apologises.
+        await live.discard()
+        raise
 
 
 async def _answer(
     state: BotState,
     bot: Bot,
+    live: LiveMessage,
     message: Message,
     user: User,
     question: str,
@@ -91,23 +102,17 @@ async def _answer(
     choices: Sequence[str] | None,
 ) -> None:
     """Wait for a slot (showing the place in line), generate, then show the final pages."""
-    live = LiveMessage.answering(bot, message)
     lang = texts.question_lang(question, user.language_code)
-    try:
-        with state.queue.join() as ticket:
-            if ticket.position:
-                place = texts.ordinal(ticket.position, lang)
-                await live.show(texts.text("queued", lang, place=place))
-            await ticket.admitted()
-            wait_s = ticket.waited_s
-            interval = state.settings.stream_edit_interval_s
-            if message.chat.type != ChatType.PRIVATE:
-                interval = max(interval, GROUP_EDIT_INTERVAL_S)
-            answer = await _generate(state, bot, live, question, choices=choices, interval=interval)
-    except BaseException:
-        # Leave no "⏳ in line" message behind; the error handler apologises.
-        await live.discard()
-        raise
+    with state.queue.join() as ticket:
+        if ticket.position:
+            place = texts.ordinal(ticket.position, lang)
+            await live.preview(texts.text("queued", lang, place=place))
+        await ticket.admitted()
+        wait_s = ticket.waited_s
+        interval = state.settings.stream_edit_interval_s
+        if message.chat.type != ChatType.PRIVATE:
+            interval = max(interval, GROUP_EDIT_INTERVAL_S)
+        answer = await _generate(state, bot, live, question, choices=choices, interval=interval)
     log.info(
         "answered user %s in chat %s (%s, %d citations, %.0f ms)",
         user.id,

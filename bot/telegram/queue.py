@@ -1,8 +1,9 @@
 """The line in front of the model, and the per-user limits on questions.
 
 ``AnswerQueue`` admits a fixed number of answers at once (the model is the bottleneck); the
-rest wait in arrival order and can be told their place. ``UserLimits`` keeps each user to one
-question in flight and N questions per minute. Neither touches Telegram.
+rest wait in arrival order and can be told their place. ``UserLimits`` answers each user's
+questions in turn (a bounded line per user) and N questions per minute. Neither touches
+Telegram.
 """
 
 from __future__ import annotations
@@ -122,31 +123,88 @@ class AnswerQueue:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a user's question is not taken now: one in flight, or too many this minute."""
+    """Why a user's question is not taken: too many of theirs waiting, or too many a minute."""
 
-    reason: Literal["busy", "rate"]
+    reason: Literal["full", "rate"]
     retry_after_s: int = 0
 
 
+class UserTurn:
+    """One question's turn among its user's questions, which are answered one after another.
+
+    Use it as a context manager: leaving it (answered, failed or cancelled) lets the user's
+    next question go.
+    """
+
+    def __init__(self, limits: UserLimits, user_id: int, ahead: int) -> None:
+        """Hold the limits, the user and how many of their questions are before this one."""
+        self._limits = limits
+        self.user_id = user_id
+        self.ahead = ahead
+        self._ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.finished = False
+
+    async def ready(self) -> None:
+        """Wait until the user's earlier questions are finished."""
+        await self._ready
+
+    def start(self) -> None:
+        """Let this question go (its user's earlier ones are finished)."""
+        if not self._ready.done():
+            self._ready.set_result(None)
+
+    def done(self) -> None:
+        """Finish this question (or give up waiting); calling it again does nothing."""
+        if not self.finished:
+            self.finished = True
+            self._limits.finish(self)
+
+    def __enter__(self) -> UserTurn:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.done()
+
+
 class UserLimits:
-    """Allow each user one question in flight and ``per_minute`` questions per minute."""
+    """Answer each user's questions in turn, at most ``per_user`` waiting or running, and take
+    at most ``per_minute`` questions a minute from a user."""
 
     def __init__(
-        self, *, per_minute: int, window_s: float = 60.0, clock: Clock = time.monotonic
+        self,
+        *,
+        per_minute: int,
+        per_user: int = 3,
+        window_s: float = 60.0,
+        clock: Clock = time.monotonic,
     ) -> None:
         """Set the limits; ``clock`` is injectable for tests."""
         if per_minute < 1:
             raise ValueError(f"per_minute must be at least 1, got {per_minute}")
+        if per_user < 1:
+            raise ValueError(f"per_user must be at least 1, got {per_user}")
         self.per_minute = per_minute
+        self.per_user = per_user
         self.window_s = window_s
         self._clock = clock
-        self._in_flight: set[int] = set()
+        self._lines: dict[int, deque[UserTurn]] = {}
         self._asked: dict[int, deque[float]] = {}
 
-    def admit(self, user_id: int) -> Refusal | None:
-        """Take a question from ``user_id`` (return None) or say why not."""
-        if user_id in self._in_flight:
-            return Refusal("busy")
+    def pending(self, user_id: int) -> int:
+        """Return how many of the user's questions are waiting or being answered."""
+        return len(self._lines.get(user_id, ()))
+
+    def admit(self, user_id: int) -> UserTurn | Refusal:
+        """Take a question from ``user_id`` (its turn comes after their earlier ones), or say
+        why not."""
+        line = self._lines.get(user_id, deque())
+        if len(line) >= self.per_user:
+            return Refusal("full")
         now = self._clock()
         asked = self._asked.setdefault(user_id, deque())
         while asked and asked[0] <= now - self.window_s:
@@ -154,13 +212,24 @@ class UserLimits:
         if len(asked) >= self.per_minute:
             return Refusal("rate", max(1, math.ceil(asked[0] + self.window_s - now)))
         asked.append(now)
-        self._in_flight.add(user_id)
-        return None
+        turn = UserTurn(self, user_id, ahead=len(line))
+        line.append(turn)
+        self._lines[user_id] = line
+        if len(line) == 1:
+            turn.start()
+        return turn
 
-    def done(self, user_id: int) -> None:
-        """Mark the user's question as finished."""
-        self._in_flight.discard(user_id)
-        asked = self._asked.get(user_id)
+    def finish(self, turn: UserTurn) -> None:
+        """Remove a finished (or abandoned) turn and let the user's next question go."""
+        line = self._lines.get(turn.user_id)
+        if line is None or turn not in line:
+            return
+        line.remove(turn)
+        if line:
+            line[0].start()
+            return
+        del self._lines[turn.user_id]
+        asked = self._asked.get(turn.user_id)
         # Forget idle users so the table does not grow with every user ever seen.
         if asked is not None and (not asked or asked[-1] <= self._clock() - self.window_s):
-            del self._asked[user_id]
+            del self._asked[turn.user_id]

@@ -79,7 +79,10 @@ class BotState:
             index=index,
             answerer=answerer,
             queue=AnswerQueue(settings.max_concurrent_answers),
-            limits=UserLimits(per_minute=settings.user_questions_per_minute),
+            limits=UserLimits(
+                per_minute=settings.user_questions_per_minute,
+                per_user=settings.user_pending_questions,
+            ),
             sources=SourceKeys(settings.data_dir / "telegram" / "source_keys.json"),
             feedback=Feedback(FeedbackStore(settings.data_dir / FEEDBACK_DB)),
         )

@@ -47,9 +47,19 @@ _TEXTS: dict[str, dict[Lang, str]] = {
         "en": "⏳ {place} in line. Your answer will appear here.",
         "id": "⏳ urutan {place}. Jawaban Anda akan muncul di sini.",
     },
-    "busy": {
-        "en": "Please wait: I am still answering your previous question.",
-        "id": "Mohon tunggu: saya masih menjawab pertanyaan Anda sebelumnya.",
+    "queued_own": {
+        "en": "⏳ After your previous question. Your answer will appear here.",
+        "id": "⏳ Setelah pertanyaan Anda sebelumnya. Jawaban Anda akan muncul di sini.",
+    },
+    "full": {
+        "en": (
+            "You already have {limit} questions waiting; I answer them one by one. "
+            "Please ask again when they are answered."
+        ),
+        "id": (
+            "Anda sudah punya {limit} pertanyaan yang menunggu; saya jawab satu per satu. "
+            "Silakan bertanya lagi setelah semuanya terjawab."
+        ),
     },
     "rate": {
         "en": (
