@@ -14,6 +14,8 @@ from typing import TextIO
 from bot import i18n
 from bot.answer import Answer, Answerer
 from bot.errors import SettingsError
+from bot.ingest.cli import add_parsers as add_ingest_parsers
+from bot.ingest.cli import run as run_ingest
 from bot.settings import (
     Settings,
     load_settings,
@@ -92,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
         "export", help="write the answers rated 👎 as `warta eval` JSONL lines to fill in"
     )
     p.add_argument("file", nargs="?", type=Path, help="output file (default: standard output)")
+    add_ingest_parsers(sub)
     sub.add_parser("serve", help="run the Telegram bot")
     sub.add_parser("config", help="print the effective settings and where each comes from")
     p = sub.add_parser("doctor", help="check settings, corpus, index, model, disk and memory")
@@ -274,6 +277,8 @@ def _cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {
+    "feed": run_ingest,
+    "add": run_ingest,
     "index": _cmd_index,
     "search": _cmd_search,
     "ask": _cmd_ask,

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv.parser import parse_stream
 from pydantic import (
@@ -94,6 +95,18 @@ _EXPECTED: dict[str, str] = {
     "llm_retries": "an integer from 0 to 10",
     "llm_retry_backoff_s": "a number of seconds >= 0",
     "llm_recovery_s": "a number of seconds >= 0",
+    # fresh news (issue 14)
+    "fetch_allow_private": "true or false",
+    "fetch_timeout_s": "a number of seconds >= 1",
+    "fetch_max_bytes": "an integer >= 1000",
+    "fetch_max_redirects": "an integer from 0 to 20",
+    "fetch_user_agent": "a non-empty User-Agent string",
+    "feed_poll_minutes": "a number of minutes >= 0 (0: no scheduled polling)",
+    "feed_max_items": "an integer >= 1",
+    "max_article_age_days": "an integer >= 1",
+    "max_articles": "an integer >= 1",
+    "ingest_dir": "a folder name (letters, digits, - and _) inside the first corpus directory",
+    "timezone": "an IANA time zone name, e.g. Asia/Jakarta",
 }
 
 
@@ -197,6 +210,14 @@ def _webhook_secret(value: SecretStr | None) -> SecretStr | None:
     return value
 
 
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise PydanticCustomError("timezone", "unknown time zone") from None
+    return value
+
+
 def _log_level(value: str) -> str:
     """Accept a logging level name in any case and return it upper-case."""
     if value.upper() not in LOG_LEVELS:
@@ -294,6 +315,18 @@ class Settings(BaseSettings):
     llm_retries: int = Field(default=2, ge=0, le=10)
     llm_retry_backoff_s: float = Field(default=0.5, ge=0)
     llm_recovery_s: float = Field(default=15.0, ge=0)
+    # fresh news (issue 14): fetching, feeds, the managed corpus folder, retention, dates
+    fetch_allow_private: bool = False
+    fetch_timeout_s: float = Field(default=20.0, ge=1.0)
+    fetch_max_bytes: int = Field(default=5_000_000, ge=1000)
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    fetch_user_agent: str = Field(default="Warta/0.1 (self-hosted news bot)", min_length=1)
+    feed_poll_minutes: float = Field(default=15.0, ge=0.0)
+    feed_max_items: int = Field(default=100, ge=1)
+    max_article_age_days: int = Field(default=365, ge=1)
+    max_articles: int = Field(default=5000, ge=1)
+    ingest_dir: str = Field(default="ingested", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+    timezone: Annotated[str, AfterValidator(_timezone)] = "Asia/Jakarta"
 
     @classmethod
     def settings_customise_sources(
