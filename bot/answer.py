@@ -11,7 +11,7 @@ from typing import Literal
 from bot import i18n
 from bot.choices import Pick, clean_choice, pick_choice, split_choices
 from bot.citations import Citation, Cited, Source, extractive, focus, is_degenerate, verify
-from bot.injection import hide_injections
+from bot.injection import hide_field, hide_injections
 from bot.llm import Generator, TokenCallback
 from bot.prompts import NOT_FOUND, Passage, build_prompt, translation_prompt
 from retrieval.analysis import Lang, analyze, detect_language
@@ -217,7 +217,7 @@ class Answerer:
                 return done(_cite_choice(pick), "choice")
         sources = self._select(hits, snap, weights)
         passages = [
-            Passage(s.n, hide_injections(s.article.title).strip(), s.article.date, s.text)
+            Passage(s.n, hide_field(s.article.title) or "", hide_field(s.article.date), s.text)
             for s in sources
         ]
         prompt = build_prompt(question, passages, lang)
