@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -321,6 +322,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `warta index | head`: the reader left. Say so once; the exit flush must not retry.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("warta: the output was closed before everything was written", file=sys.stderr)
+        return 1
     except Exception as exc:  # a bug: its traceback helps, but without the secrets in it
         sys.stderr.write(mask.mask("".join(traceback.format_exception(exc))))
         return 1

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from bot.errors import TelegramSetupError
@@ -101,9 +101,12 @@ def build_application(state: BotState) -> App:
 async def _post_init(application: App) -> None:
     """Publish the command menu (English by default, Indonesian for Indonesian clients)."""
     for lang, commands in _COMMANDS.items():
-        await application.bot.set_my_commands(
-            commands, language_code=None if lang == "en" else lang
-        )
+        try:
+            await application.bot.set_my_commands(
+                commands, language_code=None if lang == "en" else lang
+            )
+        except TelegramError as exc:  # cosmetic: the bot answers without a menu as well
+            log.warning("could not publish the %s command menu (going on): %s", lang, exc)
 
 
 def webhook_options(settings: Settings) -> dict[str, Any]:
@@ -137,6 +140,13 @@ async def run(application: App, state: BotState, *, stop: asyncio.Event) -> None
         reason = SecretMask([token]).mask(str(exc))
         raise TelegramSetupError(
             f"Cannot reach the Telegram Bot API at {settings.telegram_base_url} ({reason})."
+        ) from exc
+    except (TelegramError, TypeError, KeyError, ValueError) as exc:
+        # A garbage body or a getMe result without the fields of a user.
+        reason = SecretMask([token]).mask(str(exc) or type(exc).__name__)
+        raise TelegramSetupError(
+            f"The Telegram Bot API at {settings.telegram_base_url} gave an unusable answer "
+            f"to getMe ({reason})."
         ) from exc
     updater = application.updater
     assert updater is not None  # ApplicationBuilder always makes one
@@ -177,9 +187,20 @@ def serve(settings: Settings) -> None:
             update={"webhook_secret": SecretStr(secrets.token_urlsafe(32))}
         )
     configure_logging(settings)
+    logging.getLogger("telegram.request.BaseRequest").addFilter(_without_traceback)
     state = load_state(settings)
     application = build_application(state)
     asyncio.run(_serve(application, state))
+
+
+def _without_traceback(record: logging.LogRecord) -> bool:
+    """Log PTB's "invalid JSON data" as one line: the error is handled where it surfaces."""
+    if record.exc_info:
+        record.exc_info = None
+        record.exc_text = None
+        if isinstance(record.args, tuple):  # the whole body PTB could not parse: keep its start
+            record.args = tuple(str(arg)[:200] for arg in record.args)
+    return True
 
 
 async def _serve(application: App, state: BotState) -> None:

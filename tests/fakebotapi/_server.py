@@ -51,6 +51,15 @@ class _Fault:
     remaining: int
 
 
+@dataclass
+class _Raw:
+    """An injected raw answer (None: drop the connection) and how many more calls it answers."""
+
+    body: bytes | None
+    status: int
+    remaining: int
+
+
 class FakeBotAPI(UserActions):
     """A fake Telegram Bot API server for one bot token on 127.0.0.1 (ephemeral port).
 
@@ -81,6 +90,7 @@ class FakeBotAPI(UserActions):
         self._methods = BotApiMethods(self.world)
         self._canonical = {name.lower(): name for name in self._methods.table}
         self._faults: dict[str, list[_Fault]] = {}
+        self._raw: dict[str, list[_Raw]] = {}
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._port: int | None = None
@@ -259,6 +269,36 @@ class FakeBotAPI(UserActions):
             retry_after=retry_after,
         )
 
+    def inject_response(
+        self, method: str, body: bytes, *, status: int = 200, count: int = 1
+    ) -> None:
+        """Answer the next ``count`` calls of ``method`` with ``body`` as is (garbage, a
+        malformed result) instead of running the method."""
+        self._add_raw(method, _Raw(body, status, count))
+
+    def inject_disconnect(self, method: str, *, count: int = 1) -> None:
+        """Drop the connection of the next ``count`` calls of ``method`` without an answer (a
+        network failure, as a timeout or a crashed proxy looks to the client)."""
+        self._add_raw(method, _Raw(None, 0, count))
+
+    def _add_raw(self, method: str, raw: _Raw) -> None:
+        if method not in self._methods.table:
+            raise ValueError(f"method {method!r} is not implemented by the fake")
+        if raw.remaining < 1:
+            raise ValueError(f"count must be at least 1, got {raw.remaining}")
+        self._raw.setdefault(method, []).append(raw)
+
+    def _take_raw(self, method: str) -> _Raw | None:
+        """Consume one injected raw answer for ``method``, if any is queued."""
+        queue = self._raw.get(method)
+        if not queue:
+            return None
+        raw = queue[0]
+        raw.remaining -= 1
+        if raw.remaining == 0:
+            queue.pop(0)
+        return raw
+
     def _take_fault(self, method: str) -> ApiError | None:
         """Consume one injected error for ``method``, if any is queued."""
         queue = self._faults.get(method)
@@ -336,6 +376,9 @@ class FakeBotAPI(UserActions):
             self.unknown_calls.append(Call(name, params))
             return self._reject(name, params, ApiError(404, "Not Found"))
         self.calls.append(Call(method, params))
+        raw = self._take_raw(method)
+        if raw is not None:
+            return self._raw_answer(request, method, params, raw)
         try:
             fault = self._take_fault(method)
             if fault is not None:
@@ -353,6 +396,18 @@ class FakeBotAPI(UserActions):
             return self._reject(method, params, ApiError(500, f"Internal Server Error: {exc!r}"))
         self.world.signal.notify()
         return web.json_response({"ok": True, "result": result})
+
+    def _raw_answer(
+        self, request: web.Request, method: str, params: JSON, raw: _Raw
+    ) -> web.Response:
+        """Answer with an injected raw body, or drop the connection."""
+        self.rejected.append(Rejection(method, params, raw.status, "injected raw answer"))
+        self.world.signal.notify()
+        if raw.body is None:
+            if request.transport is not None:
+                request.transport.abort()
+            raise ConnectionResetError("fake Bot API: injected disconnect")
+        return web.Response(body=raw.body, status=raw.status, content_type="application/json")
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         """Serve ``/file/bot<token>/<file_path>``."""
