@@ -1,13 +1,22 @@
-"""Load-test the Telegram bot with the real model (run: python -m benchmarks.load).
+"""Load-test the Telegram bot: in-process model vs model servers (python -m benchmarks.load).
 
-50 users (``--users``) each ask 3 questions (``--questions``) one after another, all users at
-once, through the fake Telegram Bot API on 127.0.0.1, while bursts of flood-control 429s are
-injected into sendMessage and editMessageText. The bot runs on the production path
-(``load_state`` with the real default model, ``build_application``, ``run`` in polling mode).
-Prints answers delivered, lost (must be 0), duplicated (must be 0), time to answer p50/p95,
-queue wait p50/p95 and the 429s the bot rode through. The corpus is FacQA (Apache-2.0, read
-from ../shared/data/facqa at run time) plus the seed article; the questions are FacQA's.
-Numbers depend on the machine and on what else runs on it.
+Simulated users (``--users``) each ask ``--questions`` questions one after another, all users
+at once, through the fake Telegram Bot API on 127.0.0.1, while bursts of flood-control 429s
+are injected into sendMessage and editMessageText. The bot runs on the production path
+(``load_state``, ``build_application``, ``run`` in polling mode), each run in its own
+process so its peak RSS is its own. Side by side in one run, for each question mix
+(``distinct``: every question asked once; ``repeat30``: 30 % repeat an earlier question):
+
+- ``in-process``: the default model in the bot's process (one answer at a time);
+- ``server-1``: llama-cpp-python's OpenAI-compatible server, one process (1 slot);
+- ``server-2``: two server processes (1 thread each) behind a least-busy proxy (2 slots),
+  with ``WARTA_MAX_CONCURRENT_ANSWERS=2``.
+
+Prints, per run: answers delivered, lost (must be 0), duplicated (must be 0), time to answer
+p50/p95, answers per minute, generations (cache hits and joined in-flight questions cost
+none), the bot's peak RSS and the servers' RSS. The corpus is FacQA (Apache-2.0, read from
+../shared/data/facqa at run time) plus the seed article; the questions are FacQA's. Numbers
+depend on the machine and on what else runs on it.
 """
 
 from __future__ import annotations
@@ -18,21 +27,28 @@ import contextlib
 import json
 import logging
 import os
+import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import httpx
+import psutil
 from pydantic import SecretStr
 
 from benchmarks.paths import FACQA, REPO, SEED_QUESTIONS
+from bot.llm.gguf import ensure_model
 from bot.settings import Settings
 from bot.telegram.app import build_application, load_state, run
 from bot.telegram.logs import configure_logging
 from bot.telegram.state import BotState
 from tests.fakebotapi import FakeBotAPI, FakeChat
+from tests.llm_server import free_port, llm_server
 from tests.telegram_harness import is_final
 
 
@@ -68,15 +84,28 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
-def questions(count: int, facqa: Path) -> list[str]:
-    """Return ``count`` questions: FacQA validation questions, else the seed questions."""
+def questions(count: int, facqa: Path, *, repeat: float = 0.0) -> list[str]:
+    """Return ``count`` questions (FacQA's, else the seeds'); ``repeat`` of them ask again.
+
+    A repeat is an earlier question of the list, asked by another user a little later: the
+    answer cache (or the same question still in flight) should answer it without the model.
+    """
     path = facqa / "questions-valid.jsonl"
     if path.is_file():
         lines = path.read_text(encoding="utf-8").splitlines()
         found = [json.loads(line)["question"] for line in lines if line.strip()]
     else:
         found = list(SEED_QUESTIONS)
-    return [found[i % len(found)] for i in range(count)]
+    out: list[str] = []
+    fresh = 0
+    for i in range(count):
+        # Every 10 questions, int(10 * repeat) of them repeat one asked 7 places earlier.
+        if i >= 7 and (i % 10) < round(10 * repeat):
+            out.append(out[i - 7])
+        else:
+            out.append(found[fresh % len(found)])
+            fresh += 1
+    return out
 
 
 def write_corpus(root: Path, facqa: Path) -> None:
@@ -127,11 +156,33 @@ async def flood(api: FakeBotAPI, *, every: float, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), every)
 
 
-async def bench(args: argparse.Namespace, workdir: Path) -> tuple[Run, BotState, float]:
+@dataclass(frozen=True)
+class Backend:
+    """Where the bot's model is, for one configuration of the run."""
+
+    name: str
+    slots: int
+    llm_url: str | None = None
+    llm_model: str | None = None
+
+    def overrides(self) -> dict[str, object]:
+        """Return the settings that select this backend."""
+        if self.llm_url is None:
+            return {}
+        return {
+            "llm_url": self.llm_url,
+            "llm_model": self.llm_model,
+            "model_chat_format": "completion",
+            "max_concurrent_answers": self.slots,
+        }
+
+
+async def bench(
+    args: argparse.Namespace, workdir: Path, backend: Backend, asks: list[str]
+) -> tuple[Run, BotState, float]:
     """Run the bot against the fake and the simulated users; return what happened."""
     corpus = workdir / "corpus"
     write_corpus(corpus, args.facqa)
-    asks = questions(args.users * args.questions, args.facqa)
     out = Run()
     async with FakeBotAPI() as api:
         settings = Settings(
@@ -142,9 +193,10 @@ async def bench(args: argparse.Namespace, workdir: Path) -> tuple[Run, BotState,
             data_dir=args.data_dir or workdir / "data",
             model_path=args.model,
             user_questions_per_minute=max(5, args.questions),
+            **backend.overrides(),  # type: ignore[arg-type]
         )
         undo = configure_logging(settings)
-        state = load_state(settings)  # the real model, as `warta serve` loads it
+        state = load_state(settings)  # the model as `warta serve` loads it
         app = build_application(state)
         stop = asyncio.Event()
         bot = asyncio.create_task(run(app, state, stop=stop))
@@ -163,56 +215,177 @@ async def bench(args: argparse.Namespace, workdir: Path) -> tuple[Run, BotState,
         stop.set()
         await bot
         undo()
-        for o in out.outcomes:
-            finals = [
-                m
-                for m in api.messages(o.chat)
-                if m.reply_to_message_id == o.message_id and is_final(m)
-            ]
-            o.finals = len(finals)
-            out.cited += sum(1 for m in finals if m.buttons)
-        out.injected = sum(1 for r in api.rejected if r.status == 429)
-        out.other_errors = sum(1 for r in api.rejected if r.status != 429)
+        count_finals(api, out)
     return out, state, elapsed
 
 
+def count_finals(api: FakeBotAPI, out: Run) -> None:
+    """Count each question's final answers and the API errors the bot met."""
+    for o in out.outcomes:
+        finals = [
+            m for m in api.messages(o.chat) if m.reply_to_message_id == o.message_id and is_final(m)
+        ]
+        o.finals = len(finals)
+        out.cited += sum(1 for m in finals if m.buttons)
+    out.injected = sum(1 for r in api.rejected if r.status == 429)
+    out.other_errors = sum(1 for r in api.rejected if r.status != 429)
+
+
+def figures(out: Run, state: BotState, elapsed: float) -> dict[str, object]:
+    """Return one run's figures as plain values."""
+    times = [o.answered_at - o.asked_at for o in out.outcomes if o.answered_at is not None]
+    waits = list(state.stats.waits_s)
+    cache = state.answer_cache
+    return {
+        "questions": len(out.outcomes),
+        "model": state.model_name,
+        "slots": state.queue.slots,
+        "articles": len(state.index.snapshot.articles),
+        "delivered": sum(1 for o in out.outcomes if o.finals >= 1),
+        "cited": out.cited,
+        "lost": sum(1 for o in out.outcomes if o.finals == 0),
+        "duplicated": sum(o.finals - 1 for o in out.outcomes if o.finals > 1),
+        "injected_429": out.injected,
+        "other_errors": out.other_errors,
+        "p50_s": percentile(times, 50),
+        "p95_s": percentile(times, 95),
+        "wait_p50_s": percentile(waits, 50),
+        "per_minute": 60 * len(times) / elapsed,
+        "generations": cache.misses,
+        "cache_hits": cache.hits,
+        "joined": cache.joins,
+        "elapsed_s": elapsed,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def child(args: argparse.Namespace) -> int:
+    """Run one configuration in this process and print its figures as one JSON line."""
+    backend = Backend(args.child, args.slots, args.llm_url, args.llm_model)
+    repeat = 0.3 if args.mix == "repeat30" else 0.0
+    asks = questions(args.users * args.questions, args.facqa, repeat=repeat)
+    with tempfile.TemporaryDirectory(prefix="warta-load-") as tmp:
+        out, state, elapsed = asyncio.run(bench(args, Path(tmp), backend, asks))
+    print(json.dumps(figures(out, state, elapsed)))
+    return 0
+
+
+CONFIGS = ("in-process", "server-1", "server-2")
+MIXES = ("distinct", "repeat30")
+
+
+def start_backend(
+    name: str, model: Path, stack: contextlib.ExitStack, logs: Path
+) -> tuple[Backend, list[int]]:
+    """Start the servers a configuration needs; return it and the server pids."""
+    if name == "in-process":
+        return Backend(name, 1), []
+    if name == "server-1":
+        server = stack.enter_context(llm_server(model, logs / "s1.log", api_key=None))
+        return Backend(name, 1, server.url, server.model), [server.process.pid]
+    servers = [
+        stack.enter_context(llm_server(model, logs / f"s2-{i}.log", api_key=None, n_threads=1))
+        for i in range(2)
+    ]
+    port = free_port()
+    roots = [s.url.removesuffix("/v1") for s in servers]
+    command = [sys.executable, "-m", "benchmarks.llm_proxy", "--port", str(port)]
+    proxy = subprocess.Popen([*command, *(x for r in roots for x in ("--backend", r))])
+    stack.callback(stop_process, proxy)
+    url = f"http://127.0.0.1:{port}/v1"
+    wait_http(f"{url}/models", timeout_s=30)
+    return Backend(name, 2, url, servers[0].model), [s.process.pid for s in servers]
+
+
+def wait_http(url: str, *, timeout_s: float) -> None:
+    """Wait until ``url`` answers 200."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout_s:.0f} s")
+
+
+def run_child(args: argparse.Namespace, backend: Backend, mix: str, model: Path) -> dict[str, Any]:
+    """Run one configuration and mix in a fresh process; return its figures."""
+    command = [
+        sys.executable, "-m", "benchmarks.load", "--child", backend.name,
+        "--slots", str(backend.slots), "--mix", mix, "--model", str(model),
+        "--users", str(args.users), "--questions", str(args.questions),
+        "--flood-every", str(args.flood_every), "--timeout", str(args.timeout),
+        "--facqa", str(args.facqa),
+        *(("--llm-url", backend.llm_url, "--llm-model", backend.llm_model or "")
+          if backend.llm_url else ()),
+    ]  # fmt: skip
+    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"backend": backend.name, "mix": mix, **result}
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    """Print the runs side by side, as a Markdown table."""
+    print(
+        "| backend | mix | delivered | lost | duplicated | p50 | p95 | answers/min | "
+        "generations | bot peak RSS | server RSS |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        server = f"{r['server_rss_mb']:.0f} MB" if r["server_rss_mb"] else "–"
+        print(
+            f"| {r['backend']} | {r['mix']} | {r['delivered']}/{r['questions']} | {r['lost']} | "
+            f"{r['duplicated']} | {r['p50_s']:.1f} s | {r['p95_s']:.1f} s | "
+            f"{r['per_minute']:.1f} | {r['generations']} | {r['peak_rss_mb']:.0f} MB | {server} |"
+        )
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a helper process and reap it."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the load benchmark and print its figures."""
+    """Run the configurations side by side and print their figures; 1 if any lost or doubled."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--questions", type=int, default=3, help="questions per user")
     parser.add_argument("--model", type=Path, default=os.environ.get("WARTA_MODEL_PATH") or None)
     parser.add_argument("--data-dir", type=Path, help="where the default model is assembled")
     parser.add_argument("--facqa", type=Path, default=FACQA)
     parser.add_argument("--flood-every", type=float, default=10.0, help="seconds between bursts")
     parser.add_argument("--timeout", type=float, default=3600.0, help="per question, seconds")
+    parser.add_argument("--configs", default=",".join(CONFIGS), help="comma-separated")
+    parser.add_argument("--mixes", default=",".join(MIXES), help="comma-separated")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--slots", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--mix", default="distinct", help=argparse.SUPPRESS)
+    parser.add_argument("--llm-url", help=argparse.SUPPRESS)
+    parser.add_argument("--llm-model", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    with tempfile.TemporaryDirectory(prefix="warta-load-") as tmp:
-        out, state, elapsed = asyncio.run(bench(args, Path(tmp)))
-    times = [o.answered_at - o.asked_at for o in out.outcomes if o.answered_at is not None]
-    waits = list(state.stats.waits_s)
-    delivered = sum(1 for o in out.outcomes if o.finals >= 1)
-    lost = sum(1 for o in out.outcomes if o.finals == 0)
-    duplicated = sum(o.finals - 1 for o in out.outcomes if o.finals > 1)
-    model = f"{state.model_name}, {state.settings.max_concurrent_answers} answer(s) at a time"
-    print(f"users x questions:      {args.users} x {args.questions} = {len(out.outcomes)}")
-    print(f"model:                  {model}")
-    print(f"corpus:                 {len(state.index.snapshot.articles)} articles")
-    print(f"answers delivered:      {delivered} ({out.cited} cited, {delivered - out.cited} "
-          "abstained)")  # fmt: skip
-    print(f"lost:                   {lost}")
-    print(f"duplicated:             {duplicated}")
-    print(f"429s ridden through:    {out.injected} (other API errors: {out.other_errors})")
-    print(f"time to answer p50/p95: {percentile(times, 50):.1f} s / {percentile(times, 95):.1f} s")
-    print(f"queue wait p50/p95:     {percentile(waits, 50):.1f} s / {percentile(waits, 95):.1f} s")
-    serving = [total - wait for total, wait in zip(state.stats.latencies_s, waits, strict=True)]
-    print(
-        f"answering p50/p95:      {percentile(serving, 50):.1f} s / "
-        f"{percentile(serving, 95):.1f} s (after the queue: model, edits, 429 waits)"
-    )
-    print(f"wall time:              {elapsed:.1f} s ({len(times) / elapsed:.2f} answers/s)")
-    return 0 if lost == 0 and duplicated == 0 else 1
+    if args.child:
+        return child(args)
+    model = args.model or ensure_model(None, data_dir=args.data_dir or REPO / "data")
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="warta-load-logs-") as logs:
+        for name in args.configs.split(","):
+            with contextlib.ExitStack() as stack:
+                backend, pids = start_backend(name, model, stack, Path(logs))
+                for mix in args.mixes.split(","):
+                    row = run_child(args, backend, mix, model)
+                    rss = sum(psutil.Process(pid).memory_info().rss for pid in pids)
+                    rows.append({**row, "server_rss_mb": rss / 2**20})
+                    print(json.dumps(rows[-1]), file=sys.stderr)
+    print(f"{args.users} users x {args.questions} questions, {rows[0]['articles']} articles")
+    print_table(rows)
+    bad = [r for r in rows if r["lost"] or r["duplicated"]]
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

@@ -95,6 +95,7 @@ _EXPECTED: dict[str, str] = {
     "llm_retries": "an integer from 0 to 10",
     "llm_retry_backoff_s": "a number of seconds >= 0",
     "llm_recovery_s": "a number of seconds >= 0",
+    "answer_cache_size": "an integer >= 0 (0: no cache)",
     # fresh news (issue 14)
     "fetch_allow_private": "true or false",
     "fetch_timeout_s": "a number of seconds >= 1",
@@ -315,6 +316,7 @@ class Settings(BaseSettings):
     llm_retries: int = Field(default=2, ge=0, le=10)
     llm_retry_backoff_s: float = Field(default=0.5, ge=0)
     llm_recovery_s: float = Field(default=15.0, ge=0)
+    answer_cache_size: int = Field(default=256, ge=0)
     # fresh news (issue 14): fetching, feeds, the managed corpus folder, retention, dates
     fetch_allow_private: bool = False
     fetch_timeout_s: float = Field(default=20.0, ge=1.0)

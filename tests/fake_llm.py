@@ -26,6 +26,7 @@ class Stream:
     then: Literal["finish", "die", "hang", "bare-done"] = "finish"
     finish_reason: str = "stop"
     usage: dict[str, int] | None = None
+    gate: threading.Event | None = None  # wait for it (30 s at most) before streaming
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _stream(self, action: Stream) -> None:
         chat = self.path.endswith("chat/completions")
+        if action.gate is not None:
+            action.gate.wait(30)
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")

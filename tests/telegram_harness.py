@@ -197,6 +197,8 @@ async def running_bot(
             "corpus_dir": [corpus],
             "data_dir": tmp_path / "data",
             "admin_ids": [ADMIN_ID],
+            # Tests ask the same question again on purpose; the cache's own tests turn it on.
+            "answer_cache_size": 0,
         }
         settings = Settings(**{**values, **overrides})
         model = generator if generator is not None else FakeGenerator()

@@ -154,6 +154,9 @@ class Admin:
             return None
         log.info("reload finished: %s", report.summary())
         self.state.last_reload = ReloadRecord(datetime.now(UTC), report)
+        # Answers of the old generation are never served again (the key names the
+        # generation); clearing frees them now.
+        self.state.answer_cache.clear()
         return report
 
     async def stats(self, update: Update, context: Context) -> None:

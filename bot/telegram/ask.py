@@ -11,6 +11,7 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 
 from bot.answer import Answer
+from bot.answer_cache import CacheKey, generation_of
 from bot.telegram import feedback, texts
 from bot.telegram.queue import Refusal
 from bot.telegram.render import button_label, render_answer, render_preview
@@ -101,23 +102,36 @@ async def _answer(
     received: float,
     choices: Sequence[str] | None,
 ) -> None:
-    """Wait for a slot (showing the place in line), generate, then show the final pages."""
+    """Answer from the cache, or wait for a slot (showing the place in line) and generate;
+    then show the final pages."""
     lang = texts.question_lang(question, user.language_code)
-    with state.queue.join() as ticket:
-        if ticket.position:
-            place = texts.ordinal(ticket.position, lang)
-            await live.preview(texts.text("queued", lang, place=place))
-        await ticket.admitted()
-        wait_s = ticket.waited_s
-        interval = state.settings.stream_edit_interval_s
-        if message.chat.type != ChatType.PRIVATE:
-            interval = max(interval, GROUP_EDIT_INTERVAL_S)
-        answer = await _generate(state, bot, live, question, choices=choices, interval=interval)
+    wait_s = 0.0
+
+    async def generate() -> Answer:
+        nonlocal wait_s
+        with state.queue.join() as ticket:
+            if ticket.position:
+                place = texts.ordinal(ticket.position, lang)
+                await live.preview(texts.text("queued", lang, place=place))
+            await ticket.admitted()
+            wait_s = ticket.waited_s
+            interval = state.settings.stream_edit_interval_s
+            if message.chat.type != ChatType.PRIVATE:
+                interval = max(interval, GROUP_EDIT_INTERVAL_S)
+            return await _generate(state, bot, live, question, choices=choices, interval=interval)
+
+    snap = state.index.snapshot
+    key = CacheKey.of(question, choices, generation=generation_of(snap), model=state.model_name)
+    # An answer made while the model server was down is not kept: the model may be back soon.
+    answer, source = await state.answer_cache.answer(
+        key, question, generate, keep=lambda _: state.model_available
+    )
     log.info(
-        "answered user %s in chat %s (%s, %d citations, %.0f ms)",
+        "answered user %s in chat %s (%s%s, %d citations, %.0f ms)",
         user.id,
         message.chat_id,
         answer.mode,
+        "" if source == "generated" else f", {source}",
         len(answer.citations),
         answer.timings_ms.get("total", 0.0),
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.answer import Answerer
+from bot.answer_cache import AnswerCache
 from bot.feedback import FEEDBACK_DB, FeedbackStore
 from bot.llm.health import HealthReport
 from bot.llm.remote import RemoteGenerator
@@ -66,6 +67,7 @@ class BotState:
     limits: UserLimits
     sources: SourceKeys
     feedback: Feedback
+    answer_cache: AnswerCache = field(default_factory=lambda: AnswerCache(0))
     stats: Stats = field(default_factory=Stats)
     last_reload: ReloadRecord | None = None
     # Set on the event loop by /reload and uploads, so a second one is refused at once.
@@ -78,7 +80,11 @@ class BotState:
             settings=settings,
             index=index,
             answerer=answerer,
-            queue=AnswerQueue(settings.max_concurrent_answers),
+            # A model in process answers one at a time whatever the setting says.
+            queue=AnswerQueue(
+                min(settings.max_concurrent_answers, answerer.generator.capabilities.parallel)
+            ),
+            answer_cache=AnswerCache(settings.answer_cache_size),
             limits=UserLimits(
                 per_minute=settings.user_questions_per_minute,
                 per_user=settings.user_pending_questions,
@@ -92,6 +98,12 @@ class BotState:
         """Return the model server's health, or None for a model in process."""
         generator = self.answerer.generator
         return generator.health.report() if isinstance(generator, RemoteGenerator) else None
+
+    @property
+    def model_available(self) -> bool:
+        """Tell whether the model answers (always, in process; a server: its last request)."""
+        health = self.model_health
+        return health is None or health.available
 
     @property
     def model_name(self) -> str:
