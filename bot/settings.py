@@ -86,6 +86,7 @@ _EXPECTED: dict[str, str] = {
     "user_pending_questions": "an integer >= 1",
     "max_question_chars": "an integer >= 1",
     "stream_edit_interval_s": "a number of seconds >= 0",
+    "stream_drafts": "true or false",
     "log_level": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
     "llm_url": "the http(s) base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1",
     "llm_model": "a model id the server lists (unset: its first model)",
@@ -306,6 +307,7 @@ class Settings(BaseSettings):
     user_pending_questions: int = Field(default=3, ge=1)
     max_question_chars: int = Field(default=1000, ge=1)
     stream_edit_interval_s: float = Field(default=1.0, ge=0.0)
+    stream_drafts: bool = True
     log_level: Annotated[str, AfterValidator(_log_level)] = "INFO"
     # The model on an OpenAI-compatible server instead of in process (unset: in process).
     llm_url: Annotated[str | None, _Blank, AfterValidator(_optional_http_url)] = None

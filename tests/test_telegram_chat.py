@@ -35,12 +35,17 @@ async def test_question_is_answered_with_citations_and_source_buttons(tmp_path: 
     async with running_bot(tmp_path, outputs=[SEED_OUTPUT], generator=model) as bot:
         alice = bot.api.private_chat(1001, first_name="Alice", language_code="id")
         asked = bot.say(alice, SEED_QUESTION)
-        # Streamed: the typing action, then the text so far, marked as unfinished.
+        # Streamed: 👀 on the question, the typing action, then the text so far as a message
+        # draft (a private chat), marked as unfinished; no message is sent before the end.
         preview = "Kim Jong-un berangkat …"
-        await bot.api.wait_for(lambda: [m.text for m in bot.replies(alice, asked)] == [preview])
+        await bot.api.wait_for(lambda: [d.text for d in bot.api.drafts][-1:] == [preview])
+        assert {d.draft_id for d in bot.api.drafts} == {1}  # one draft, animated
         assert bot.api.calls_to("sendChatAction")[0].params["action"] == "typing"
+        assert bot.api.reaction(alice, asked) == ["👀"]
+        assert bot.replies(alice, asked) == []
         model.gate.set()
         answer = await bot.answer(alice, asked)
+        await bot.api.wait_for(lambda: bot.api.reaction(alice, asked) == [])
 
         quote = SEED_TEXT[: SEED_TEXT.index("Putin.") + len("Putin.")]
         assert answer.text == (
@@ -53,9 +58,9 @@ async def test_question_is_answered_with_citations_and_source_buttons(tmp_path: 
             "👍",
             "👎",
         ]
-        # The streamed message was edited into the final answer.
+        # The final answer is one new message.
         assert bot.replies(alice, asked) == [answer]
-        assert answer.edit_count >= 1
+        assert answer.edit_count == 0
 
         calls_before = len(bot.generator.history)
         bot.api.press_button(
@@ -64,13 +69,41 @@ async def test_question_is_answered_with_citations_and_source_buttons(tmp_path: 
         passage = await bot.api.wait_for(lambda: bot.replies(alice, answer.message_id))
         assert passage[0].text == f"Bisnis.com\n2023-09-11\n{quote}"
         offset = len("Bisnis.com\n2023-09-11\n")
-        assert {"type": "blockquote", "offset": offset, "length": len(quote)} in [
+        assert {"type": "expandable_blockquote", "offset": offset, "length": len(quote)} in [
             {k: e[k] for k in ("type", "offset", "length")} for e in passage[0].entities
         ]
         assert [a.text for a in bot.api.callback_answers] == [None]
         assert len(bot.generator.history) == calls_before  # the question was not re-run
     assert bot.api.rejected == []
     assert bot.state.stats.answered == 1
+
+
+@pytest.mark.parametrize("where", ["group", "old server"])
+async def test_answers_stream_by_edits_where_drafts_are_not_possible(
+    tmp_path: Path, where: str
+) -> None:
+    model = GatedGenerator(pause_after=3)
+    model.gate.clear()
+    async with running_bot(
+        tmp_path, outputs=[SEED_OUTPUT], generator=model, stream_edit_interval_s=0
+    ) as bot:
+        if where == "group":
+            chat = bot.api.group_chat(-300, "Redaksi")
+            asked = bot.say(chat, f"/ask {SEED_QUESTION}", user=bot.api.user(5))
+        else:
+            bot.api.drop_drafts()  # a Bot API server from before sendMessageDraft
+            chat = bot.api.private_chat(1001, language_code="id")
+            asked = bot.say(chat, SEED_QUESTION)
+        preview = "Kim Jong-un berangkat …"
+        await bot.api.wait_for(lambda: [m.text for m in bot.replies(chat, asked)] == [preview])
+        model.gate.set()
+        answer = await bot.answer(chat, asked)
+        # The streamed message was edited into the final answer.
+        assert bot.replies(chat, asked) == [answer]
+        assert answer.edit_count >= 1
+    assert bot.api.drafts == []
+    refused = [r.method for r in bot.api.rejected]
+    assert refused == (["sendMessageDraft"] if where == "old server" else [])
 
 
 async def test_a_pasted_quiz_is_answered_with_the_option_the_article_states(
@@ -123,11 +156,11 @@ async def test_start_and_help_explain_the_corpus_in_the_users_language(tmp_path:
         assert "@warta_test_bot" in start
         assert help_text.startswith("👋 I am Warta. I answer questions about 2 news articles")
         assert "/ask your question" in help_text
-        assert [c["command"] for c in bot.api.commands()] == ["ask", "help", "start"]
+        assert [c["command"] for c in bot.api.commands()] == ["ask", "help", "new"]
         assert [c["command"] for c in bot.api.commands(language_code="id")] == [
             "ask",
             "help",
-            "start",
+            "new",
         ]
 
 

@@ -126,14 +126,14 @@ def test_passage_shows_title_date_quote_and_link() -> None:
     )  # fmt: skip
     text, entities = parse_html(page)
     assert text == "A <title>\n2024-01-02\nHe said <no> & left.\nhttps://x.test/a"
-    assert [e["type"] for e in entities] == ["bold", "blockquote", "text_link"]
+    assert [e["type"] for e in entities] == ["bold", "expandable_blockquote", "text_link"]
 
 
 def test_a_huge_passage_is_quoted_over_several_pages() -> None:
     quote = "kata " * 2000
     pages = render_passage(title="", date=None, url=None, quote=quote, lang="id")
     assert len(pages) == 3  # 10,000 characters, the title on the first page
-    assert all(parse_html(p)[1][-1]["type"] == "blockquote" for p in pages)
+    assert all(parse_html(p)[1][-1]["type"] == "expandable_blockquote" for p in pages)
     assert "".join(visible(p).removeprefix("(tanpa judul)\n") for p in pages).split() == (
         quote.split()
     )

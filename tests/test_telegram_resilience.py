@@ -15,7 +15,13 @@ from bot.errors import TelegramSetupError
 from bot.telegram import texts
 from tests.builders import env_without_warta
 from tests.fakebotapi import FakeBotAPI
-from tests.telegram_harness import SEED_OUTPUT, SEED_QUESTION, GatedGenerator, running_bot
+from tests.telegram_harness import (
+    ADMIN_ID,
+    SEED_OUTPUT,
+    SEED_QUESTION,
+    GatedGenerator,
+    running_bot,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -34,18 +40,19 @@ FAULTS: dict[str, Fault] = {
 async def test_a_failing_command_menu_does_not_stop_the_bot(
     fault: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.telegram.app")
+    caplog.set_level(logging.WARNING, logger="bot.telegram.menus")
     async with FakeBotAPI() as api:
         FAULTS[fault](api, "setMyCommands")
         async with running_bot(tmp_path, outputs=[SEED_OUTPUT], api=api) as bot:
             chat = api.private_chat(2001, language_code="id")
             assert (await bot.ask(chat, SEED_QUESTION)).buttons
-        assert len(api.calls_to("setMyCommands")) == 2
-    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.telegram.app"]
-    assert [w.split(" (going on)")[0] for w in warnings] == [
-        "could not publish the en command menu",
-        "could not publish the id command menu",
-    ]
+        # Everyone's menu and the admin's, in Indonesian and in English.
+        assert len(api.calls_to("setMyCommands")) == 4
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.telegram.menus"]
+    assert [w.split(":")[0] for w in warnings] == [
+        "could not set the command menu",
+        f"could not set the admin menu of {ADMIN_ID}",
+    ] * 2
 
 
 async def test_failing_chat_actions_and_in_line_notes_never_cost_an_answer(

@@ -55,7 +55,7 @@ async def test_warta_serve_answers_with_the_real_model_and_stops_cleanly(
                     ],
                     timeout=30,
                 )
-                quote = next(e for e in passage[0].entities if e["type"] == "blockquote")
+                quote = next(e for e in passage[0].entities if e["type"] == "expandable_blockquote")
                 seed_text = next(SEEDS.glob("*.txt")).read_text(encoding="utf-8")
                 shown = (passage[0].text or "")[quote["offset"] : quote["offset"] + quote["length"]]
                 assert shown in seed_text

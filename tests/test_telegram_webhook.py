@@ -39,7 +39,13 @@ async def test_webhook_mode_accepts_only_updates_with_the_secret_token(tmp_path:
         webhook = bot.api.webhook
         assert webhook is not None
         assert (webhook.url, webhook.secret_token) == (url, SECRET)
-        assert webhook.allowed_updates == ("message", "edited_message", "callback_query")
+        assert webhook.allowed_updates == (
+            "message",
+            "edited_message",
+            "callback_query",
+            "inline_query",
+            "my_chat_member",
+        )
         assert bot.api.calls_to("getUpdates") == []
 
         chat = bot.api.private_chat(7001, language_code="id")

@@ -11,12 +11,13 @@ import asyncio
 import logging
 import secrets
 import signal
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
-from telegram import BotCommand, LinkPreviewOptions
+from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
@@ -25,6 +26,7 @@ from bot.errors import TelegramSetupError
 from bot.llm import Generator
 from bot.runtime import build_answerer, build_index, load_generator
 from bot.settings import Settings
+from bot.telegram import menus
 from bot.telegram.handlers import register
 from bot.telegram.logs import SecretMask, configure_logging
 from bot.telegram.state import BotState, ReloadRecord
@@ -32,21 +34,8 @@ from retrieval.store import CorpusIndex
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "inline_query", "my_chat_member")
 MAX_RETRIES = 5  # retries after a 429: a flood-control wait delays a reply, never drops it
-_COMMANDS = {
-    "en": [
-        BotCommand("ask", "Ask a question about the news"),
-        BotCommand("help", "What I know and how to ask"),
-        BotCommand("start", "Start"),
-    ],
-    "id": [
-        BotCommand("ask", "Tanyakan sesuatu tentang berita"),
-        BotCommand("help", "Apa yang saya ketahui dan cara bertanya"),
-        BotCommand("start", "Mulai"),
-    ],
-}
-
 App = Application[Any, Any, Any, Any, Any, Any]
 
 
@@ -91,22 +80,20 @@ def build_application(state: BotState) -> App:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .post_init(_post_init)
+        .post_init(_post_init(settings))
         .build()
     )
     register(application, state)
     return application
 
 
-async def _post_init(application: App) -> None:
-    """Publish the command menu (English by default, Indonesian for Indonesian clients)."""
-    for lang, commands in _COMMANDS.items():
-        try:
-            await application.bot.set_my_commands(
-                commands, language_code=None if lang == "en" else lang
-            )
-        except TelegramError as exc:  # cosmetic: the bot answers without a menu as well
-            log.warning("could not publish the %s command menu (going on): %s", lang, exc)
+def _post_init(settings: Settings) -> Callable[[App], Coroutine[Any, Any, None]]:
+    """Return the start-up step that publishes the command menus and descriptions."""
+
+    async def publish(application: App) -> None:
+        await menus.publish(application.bot, settings.admin_ids)
+
+    return publish
 
 
 def webhook_options(settings: Settings) -> dict[str, Any]:

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 TYPING_EVERY_S = 4.5  # Telegram shows "typing…" for about 5 seconds per chat action
 # Telegram allows a group about 20 messages (edits included) a minute: stream more slowly there.
 GROUP_EDIT_INTERVAL_S = 3.0
+WATCHING = "👀"  # the reaction on a question while its answer is being written
 
 
 def source_keyboard(
@@ -41,6 +42,14 @@ def source_keyboard(
     if answer_id is not None:
         rows.append(feedback.buttons(answer_id))
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def react(bot: Bot, message: Message, emoji: str | None) -> None:
+    """Set the bot's reaction on ``message`` (None removes it); cosmetic, so never fails."""
+    try:
+        await bot.set_message_reaction(message.chat_id, message.message_id, emoji)
+    except TelegramError as exc:  # e.g. reactions turned off in the group
+        log.warning("could not set reaction %s in chat %s: %s", emoji, message.chat_id, exc)
 
 
 async def reply(bot: Bot, message: Message, html: str) -> None:
@@ -78,18 +87,21 @@ async def answer_question(
         html = texts.text(turn.reason, lang, limit=limit, seconds=turn.retry_after_s)
         await reply(bot, message, html)
         return
-    live = LiveMessage.answering(bot, message)
+    live = LiveMessage.answering(bot, message, drafts=state.drafts)
     try:
         with turn:
             if turn.ahead:
                 # The "in line" notes are cosmetic: a failed one never costs the answer.
                 await live.preview(texts.text("queued_own", lang))
             await turn.ready()
+            await react(bot, message, WATCHING)
             await _answer(state, bot, live, message, user, question, received, choices)
     except BaseException:
         # Leave no "⏳ in line" message behind; the error handler apologises.
         await live.discard()
         raise
+    finally:
+        await react(bot, message, None)
 
 
 async def _answer(
@@ -165,11 +177,13 @@ async def _generate(
     async def refresh() -> None:
         text = "".join(parts)
         if text.strip():
-            await live.preview(render_preview(text))
+            await live.stream(render_preview(text))
 
     async def typing() -> None:
         try:
-            await bot.send_chat_action(live.chat_id, ChatAction.TYPING)
+            await bot.send_chat_action(
+                live.chat_id, ChatAction.TYPING, message_thread_id=live.thread_id
+            )
         except TelegramError as exc:  # cosmetic: never fail an answer over it
             log.debug("typing action failed in chat %s: %s", live.chat_id, exc)
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 
 from telegram import Message, MessageEntity, Update
-from telegram.constants import ChatType
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -21,6 +23,7 @@ from telegram.ext import (
 from bot.telegram import feedback, texts
 from bot.telegram.admin import Admin
 from bot.telegram.ask import answer_question, reply
+from bot.telegram.inline import Inline
 from bot.telegram.render import render_passage
 from bot.telegram.sources import PATTERN
 from bot.telegram.state import BotState
@@ -103,6 +106,8 @@ class Handlers:
             await update.callback_query.answer(texts.text("not_allowed", lang))
         elif chat is not None and chat.type == ChatType.PRIVATE and update.message is not None:
             await reply(context.bot, update.message, texts.text("not_allowed", lang))
+        elif update.inline_query is not None:
+            await update.inline_query.answer([], is_personal=True)
         raise ApplicationHandlerStop
 
     async def help(self, update: Update, context: Context) -> None:
@@ -146,6 +151,10 @@ class Handlers:
         await answer_question(
             self.state, context.bot, message, message.poll.question, choices=options
         )
+
+    async def new_topic(self, update: Update, context: Context) -> None:
+        """Forget the conversation so far in this chat (/new)."""
+        await _tell(update, context, "new_topic")
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         """Point to /help after a command the bot does not know (private chats only)."""
@@ -200,6 +209,25 @@ class Handlers:
             lang = texts.user_lang(query.from_user.language_code)
             await query.answer(texts.text("source_gone", lang), show_alert=True)
 
+    async def joined(self, update: Update, context: Context) -> None:
+        """Say how to ask, once, when someone adds the bot to a group."""
+        change = update.my_chat_member
+        if change is None or change.chat.type == ChatType.PRIVATE:
+            return
+        gone = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+        present = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
+        if (
+            change.old_chat_member.status not in gone
+            or change.new_chat_member.status not in present
+        ):
+            return
+        lang = texts.user_lang(change.from_user.language_code)
+        html = texts.text("welcome", lang, mention=f"@{context.bot.username}")
+        try:
+            await context.bot.send_message(change.chat.id, html)
+        except TelegramError as exc:  # e.g. the group does not let the bot write yet
+            log.warning("could not greet group %s: %s", change.chat.id, exc)
+
     async def error(self, update: object, context: Context) -> None:
         """Log any handler failure with its traceback and apologise to the user."""
         update_id = update.update_id if isinstance(update, Update) else None
@@ -229,6 +257,7 @@ def register(application: Application, state: BotState) -> None:  # type: ignore
         [
             CommandHandler(["start", "help"], h.help, filters=new),
             CommandHandler("ask", h.ask_command, filters=new),
+            CommandHandler("new", h.new_topic, filters=new),
             CommandHandler("reload", admin.reload, filters=new),
             CommandHandler("stats", admin.stats, filters=new),
             MessageHandler(new & filters.Document.ALL, admin.document),
@@ -240,6 +269,8 @@ def register(application: Application, state: BotState) -> None:  # type: ignore
             CallbackQueryHandler(h.source, pattern=PATTERN),
             CallbackQueryHandler(state.feedback.vote, pattern=feedback.PATTERN),
             CallbackQueryHandler(h.stale_button),
+            InlineQueryHandler(Inline(state).query),
+            ChatMemberHandler(h.joined, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )
     application.add_error_handler(h.error)

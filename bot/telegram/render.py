@@ -89,9 +89,10 @@ def text_segments(text: str, *, limit: int = LIMIT) -> list[Segment]:
 
 
 def wrapped_segments(
-    text: str, tag: str, *, limit: int = LIMIT, room: int | None = None
+    text: str, tag: str, *, limit: int = LIMIT, room: int | None = None, attrs: str = ""
 ) -> list[Segment]:
-    """Wrap text in ``tag``; a text too long for one page becomes several wrapped pieces.
+    """Wrap text in ``tag`` (with ``attrs``); a text too long for one page becomes several
+    wrapped pieces.
 
     ``room`` is what is left on the current page: the first piece is cut to fit there.
     """
@@ -101,7 +102,8 @@ def wrapped_segments(
         pieces.append(first)
         text = text[len(first) :]
     pieces += cut(text, limit)
-    return [Segment(f"<{tag}>{escape(piece)}</{tag}>", utf16_len(piece)) for piece in pieces]
+    opening = f"<{tag} {attrs}>" if attrs else f"<{tag}>"
+    return [Segment(f"{opening}{escape(piece)}</{tag}>", utf16_len(piece)) for piece in pieces]
 
 
 def pack(segments: Iterable[Segment], *, limit: int = LIMIT) -> list[str]:
@@ -168,6 +170,20 @@ def render_answer(answer: Answer, *, limit: int = LIMIT) -> list[str]:
     return pack(segments, limit=limit)
 
 
+def render_inline(answer: Answer, *, limit: int = LIMIT) -> str:
+    """Render an answer as one self-contained message (an inline result): the question, the
+    answer, and its sources, each quote not already in the answer as an expandable quote."""
+    segments = [markup(f"<b>{escape(answer.question)}</b>\n\n", f"{answer.question}\n\n")]
+    segments += text_segments(answer.text, limit=limit)
+    if answer.citations:
+        segments += source_lines(answer.citations, answer.language)
+    for c in answer.citations:
+        if c.quote not in answer.text:
+            segments.append(plain("\n"))
+            segments += wrapped_segments(c.quote, "blockquote", limit=limit, attrs="expandable")
+    return pack(segments, limit=limit)[0]
+
+
 def render_preview(partial: str, *, limit: int = LIMIT) -> str:
     """Render a streaming answer so far, cut to fit one page, marked as unfinished."""
     shown = partial.strip()
@@ -202,7 +218,8 @@ def render_passage(
         segments.append(plain(f"\n{meta}"))
     segments.append(plain("\n"))
     room = limit - sum(segment.size for segment in segments)
-    segments += wrapped_segments(quote, "blockquote", limit=limit, room=room)
+    # Expandable: a long quote shows its first lines and opens with a tap.
+    segments += wrapped_segments(quote, "blockquote", limit=limit, room=room, attrs="expandable")
     if url and _HTTP_URL.fullmatch(url):
         segments += [plain("\n"), link(url, shorten(url, 200))]
     return pack(segments, limit=limit)

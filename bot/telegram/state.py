@@ -17,6 +17,7 @@ from bot.settings import Settings
 from bot.telegram.feedback import Feedback
 from bot.telegram.queue import AnswerQueue, UserLimits
 from bot.telegram.sources import SourceKeys
+from bot.telegram.streaming import Drafts
 from retrieval.builder import ReloadReport
 from retrieval.store import CorpusIndex
 
@@ -67,6 +68,7 @@ class BotState:
     limits: UserLimits
     sources: SourceKeys
     feedback: Feedback
+    drafts: Drafts
     answer_cache: AnswerCache = field(default_factory=lambda: AnswerCache(0))
     stats: Stats = field(default_factory=Stats)
     last_reload: ReloadRecord | None = None
@@ -91,6 +93,7 @@ class BotState:
             ),
             sources=SourceKeys(settings.data_dir / "telegram" / "source_keys.json"),
             feedback=Feedback(FeedbackStore(settings.data_dir / FEEDBACK_DB)),
+            drafts=Drafts(enabled=settings.stream_drafts),
         )
 
     @property

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import math
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
-from telegram.error import BadRequest, TelegramError
+from telegram.constants import ChatType
+from telegram.error import BadRequest, InvalidToken, TelegramError
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +35,32 @@ def _gone(exc: BadRequest) -> bool:
     return "not found" in exc.message.lower()
 
 
+class Drafts:
+    """Streaming with ``sendMessageDraft`` (private chats, Bot API 9.3+), while the server
+    takes it: the first refusal turns it off for the process, and answers stream by edits."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        """Start on (if ``enabled``) with draft ids counting from 1."""
+        self.enabled = enabled
+        self._ids = itertools.count(1)
+
+    def next_id(self) -> int:
+        """Return a new non-zero draft id."""
+        return next(self._ids)
+
+    def refused(self, exc: TelegramError) -> None:
+        """Turn drafts off after the server refused one."""
+        if self.enabled:
+            log.warning("the Bot API refused a message draft (%s): streaming by edits", exc)
+        self.enabled = False
+
+
 class LiveMessage:
-    """One bot message that is sent once and then edited to show new content."""
+    """One bot message that is sent once and then edited to show new content.
+
+    With ``drafts``, previews before the message exists are streamed as a draft instead, and
+    the final text is sent as a new message.
+    """
 
     def __init__(
         self,
@@ -44,6 +70,7 @@ class LiveMessage:
         reply_to: int | None,
         message_id: int | None = None,
         thread_id: int | None = None,
+        drafts: Drafts | None = None,
     ) -> None:
         """Target ``chat_id`` (forum topic ``thread_id``); the message answers ``reply_to``
         and may already exist."""
@@ -59,6 +86,8 @@ class LiveMessage:
         self.message_id = message_id
         self._shown: str | None = None
         self._previews = True
+        self._drafts = drafts
+        self._draft_id = 0
 
     async def show(self, html: str, *, markup: InlineKeyboardMarkup | None = None) -> None:
         """Show ``html`` (and ``markup``): send the message or edit it."""
@@ -96,6 +125,34 @@ class LiveMessage:
             log.warning("stopped updating message in chat %s: %s", self.chat_id, exc)
             self._previews = False
 
+    async def stream(self, html: str) -> None:
+        """Show text being written: as a draft while no message exists (and drafts are on),
+        else like ``preview``. A draft lasts about 30 s, so notes such as the place in line,
+        which may wait longer, go through ``preview`` instead."""
+        if html == self._shown:
+            return
+        if self.message_id is None and await self._draft(html):
+            return
+        await self.preview(html)
+
+    async def _draft(self, html: str) -> bool:
+        """Stream ``html`` as a draft; tell whether it was shown that way."""
+        drafts = self._drafts
+        if drafts is None or not drafts.enabled:
+            return False
+        self._draft_id = self._draft_id or drafts.next_id()
+        try:
+            await self._bot.send_message_draft(
+                self.chat_id, self._draft_id, html, message_thread_id=self.thread_id
+            )
+        except (BadRequest, InvalidToken) as exc:  # InvalidToken: PTB's name for a 404
+            drafts.refused(exc)
+            return False
+        except TelegramError as exc:  # e.g. a timeout: skip this preview, keep drafts on
+            log.debug("message draft failed in chat %s: %s", self.chat_id, exc)
+        self._shown = html
+        return True
+
     async def finish(
         self, pages: Sequence[str], *, markup: InlineKeyboardMarkup | None = None
     ) -> None:
@@ -114,10 +171,18 @@ class LiveMessage:
                 )
 
     @classmethod
-    def answering(cls, bot: Bot, message: Message) -> LiveMessage:
-        """Return the reply to ``message``: same chat, same forum topic."""
+    def answering(cls, bot: Bot, message: Message, *, drafts: Drafts | None = None) -> LiveMessage:
+        """Return the reply to ``message``: same chat, same forum topic; drafts (if given)
+        only in a private chat."""
         thread = message.message_thread_id if message.is_topic_message else None
-        return cls(bot, message.chat_id, reply_to=message.message_id, thread_id=thread)
+        private = message.chat.type == ChatType.PRIVATE
+        return cls(
+            bot,
+            message.chat_id,
+            reply_to=message.message_id,
+            thread_id=thread,
+            drafts=drafts if private else None,
+        )
 
     async def discard(self) -> None:
         """Delete the message if one was sent (best effort: used when the work failed)."""

@@ -202,9 +202,72 @@ _TEXTS: dict[str, dict[Lang, str]] = {
             "sampai model kembali (dicoba lagi tiap {retry})"
         ),
     },
+    "new_topic": {
+        "en": "🆕 New topic: your next question is read on its own.",
+        "id": "🆕 Topik baru: pertanyaan Anda berikutnya dibaca tersendiri.",
+    },
+    "welcome": {
+        "en": (
+            "👋 Hello! I am <b>Warta</b>: I answer questions about the news, with sources you "
+            "can check. To ask me here, mention me ({mention} your question), reply to one of "
+            "my messages, or write <code>/ask your question</code>. /help tells more."
+        ),
+        "id": (
+            "👋 Halo! Saya <b>Warta</b>: saya menjawab pertanyaan tentang berita, lengkap dengan "
+            "sumber yang bisa diperiksa. Untuk bertanya di sini, sebut saya ({mention} "
+            "pertanyaan Anda), balas salah satu pesan saya, atau tulis "
+            "<code>/ask pertanyaan Anda</code>. /help menjelaskan lebih lanjut."
+        ),
+    },
     "never": {"en": "none since start", "id": "belum ada sejak mulai"},
     "failed": {"en": "failed: {reason}", "id": "gagal: {reason}"},
 }
+
+
+# Plain text (no HTML): command menus and the bot's descriptions.
+_PLAIN: dict[str, dict[Lang, str]] = {
+    "command_ask": {"en": "Ask a question about the news", "id": "Tanyakan sesuatu tentang berita"},
+    "command_help": {
+        "en": "What I know and how to ask",
+        "id": "Apa yang saya ketahui dan cara bertanya",
+    },
+    "command_new": {
+        "en": "New topic: forget the previous question",
+        "id": "Topik baru: lupakan pertanyaan sebelumnya",
+    },
+    "command_reload": {"en": "Reload the news corpus", "id": "Muat ulang kumpulan berita"},
+    "command_stats": {
+        "en": "Corpus, model, answers and feedback",
+        "id": "Kumpulan berita, model, jawaban dan masukan",
+    },
+    "command_feed": {
+        "en": "News feeds: add, list, remove, poll",
+        "id": "Umpan berita: tambah, daftar, hapus, ambil",
+    },
+    "inline_private": {"en": "Ask me in a private chat", "id": "Tanya saya di chat pribadi"},
+    "description": {
+        "en": (
+            "Warta answers questions about the news, in Indonesian or English, and quotes the "
+            "sources so you can check every claim. Ask me in this chat; in a group, mention me, "
+            "reply to me or write /ask; in any chat, type my @username and your question."
+        ),
+        "id": (
+            "Warta menjawab pertanyaan tentang berita, dalam bahasa Indonesia atau Inggris, dan "
+            "mengutip sumbernya agar setiap klaim bisa Anda periksa. Tanyakan di chat ini; di "
+            "grup, sebut saya, balas pesan saya atau tulis /ask; di chat mana pun, ketik "
+            "@username saya lalu pertanyaan Anda."
+        ),
+    },
+    "short_description": {
+        "en": "Questions about the news, answered with quoted sources (Indonesian and English).",
+        "id": "Pertanyaan tentang berita, dijawab dengan kutipan sumbernya (Indonesia/Inggris).",
+    },
+}
+
+
+def plain(key: str, lang: Lang) -> str:
+    """Return plain text ``key`` in ``lang`` (menus and descriptions: no HTML)."""
+    return _PLAIN[key][lang]
 
 
 def text(key: str, lang: Lang, **values: object) -> Html:

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.fakebotapi._features import FeatureMethods
 from tests.fakebotapi._rules import (
     CAPTION_LIMIT,
     TEXT_LIMIT,
@@ -71,6 +72,7 @@ class BotApiMethods:
             "getFile": self.get_file,
             "sendDocument": self.send_document,
         }
+        self.table.update(FeatureMethods(world).table)
 
     async def get_me(self, params: JSON) -> JSON:
         """Describe the bot."""
@@ -181,7 +183,10 @@ class BotApiMethods:
         )
         markup = check_reply_markup(params.get("reply_markup"))
         payload = self.world.new_message(
-            chat, self.world.bot_user, reply_to=self._reply_target(chat, params)
+            chat,
+            self.world.bot_user,
+            reply_to=self._reply_target(chat, params),
+            thread_id=params.get("message_thread_id"),
         )
         payload["text"] = text
         if entities:
@@ -220,7 +225,7 @@ class BotApiMethods:
         return True
 
     async def send_chat_action(self, params: JSON) -> bool:
-        """Accept a chat action such as "typing"."""
+        """Accept a chat action such as "typing" (in a forum topic with message_thread_id)."""
         self._target_chat(params)
         if params.get("action") not in _CHAT_ACTIONS:
             raise bad_request("wrong parameter action in request")
@@ -317,7 +322,10 @@ class BotApiMethods:
         )
         markup = check_reply_markup(params.get("reply_markup"))
         payload = self.world.new_message(
-            chat, self.world.bot_user, reply_to=self._reply_target(chat, params)
+            chat,
+            self.world.bot_user,
+            reply_to=self._reply_target(chat, params),
+            thread_id=params.get("message_thread_id"),
         )
         payload["document"] = stored.to_dict()
         if caption:

@@ -25,17 +25,18 @@ _WHITESPACE = " \t\r\n"
 # PTB sends strings raw and everything else JSON-encoded, so form values are decoded by name.
 _JSON_PARAMS = frozenset(
     {"reply_markup", "entities", "caption_entities", "allowed_updates", "commands", "scope",
-     "reply_parameters", "link_preview_options", "media", "message_ids"}
+     "reply_parameters", "link_preview_options", "media", "message_ids", "reaction", "results",
+     "button"}
 )  # fmt: skip
 _INT_PARAMS = frozenset(
     {"message_id", "offset", "limit", "reply_to_message_id", "cache_time", "max_connections",
-     "message_thread_id", "from_chat_id", "user_id", "duration", "width", "height"}
+     "message_thread_id", "from_chat_id", "user_id", "duration", "width", "height", "draft_id"}
 )  # fmt: skip
 _FLOAT_PARAMS = frozenset({"timeout"})
 _BOOL_PARAMS = frozenset(
     {"disable_notification", "protect_content", "show_alert", "drop_pending_updates",
      "allow_sending_without_reply", "disable_web_page_preview", "has_spoiler",
-     "disable_content_type_detection", "allow_paid_broadcast"}
+     "disable_content_type_detection", "allow_paid_broadcast", "is_big", "is_personal"}
 )  # fmt: skip
 _BUTTON_ACTIONS = frozenset(
     {"url", "callback_data", "login_url", "switch_inline_query", "web_app", "pay",

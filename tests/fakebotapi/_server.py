@@ -24,8 +24,10 @@ from tests.fakebotapi._types import (
     BotMessage,
     Call,
     CallbackAnswer,
+    Draft,
     FakeChat,
     FakeUser,
+    InlineAnswer,
     Rejection,
     Webhook,
 )
@@ -164,6 +166,30 @@ class FakeBotAPI(UserActions):
     def callback_answers(self) -> list[CallbackAnswer]:
         """Return the answerCallbackQuery calls that succeeded, in order."""
         return list(self.world.callback_answers)
+
+    @property
+    def inline_answers(self) -> list[InlineAnswer]:
+        """Return the answerInlineQuery calls that succeeded, in order."""
+        return list(self.world.inline_answers)
+
+    @property
+    def drafts(self) -> list[Draft]:
+        """Return the sendMessageDraft calls that succeeded, in order."""
+        return list(self.world.drafts)
+
+    def reaction(self, chat: FakeChat | int, message_id: int) -> list[str]:
+        """Return the emoji the bot has set on a message now."""
+        chat_id = chat.id if isinstance(chat, FakeChat) else chat
+        return [r["emoji"] for r in self.world.reactions.get((chat_id, message_id), [])]
+
+    def description(self, language_code: str = "", *, short: bool = False) -> str:
+        """Return the (short) description set for a language ("" for all languages)."""
+        store = self.world.short_descriptions if short else self.world.descriptions
+        return store.get(language_code, "")
+
+    def drop_drafts(self) -> None:
+        """Act as an older Bot API server: sendMessageDraft becomes an unknown method."""
+        self.world.drafts_supported = False
 
     @property
     def webhook(self) -> Webhook | None:

@@ -14,8 +14,10 @@ from tests.fakebotapi._types import (
     JSON,
     BotMessage,
     CallbackAnswer,
+    Draft,
     FakeChat,
     FakeUser,
+    InlineAnswer,
     StoredFile,
     Webhook,
     bad_request,
@@ -84,6 +86,7 @@ class Record:
             reply_to_message_id=replied["message_id"] if replied else None,
             deleted=self.deleted,
             document=self.document,
+            message_thread_id=self.payload.get("message_thread_id"),
         )
 
 
@@ -101,6 +104,13 @@ class World:
         self.open_queries: set[str] = set()
         self.commands: dict[tuple[str, str], list[JSON]] = {}
         self.callback_answers: list[CallbackAnswer] = []
+        self.open_inline_queries: set[str] = set()
+        self.inline_answers: list[InlineAnswer] = []
+        self.drafts: list[Draft] = []
+        self.drafts_supported = True  # False: an older Bot API server without sendMessageDraft
+        self.reactions: dict[tuple[int, int], list[JSON]] = {}
+        self.descriptions: dict[str, str] = {}
+        self.short_descriptions: dict[str, str] = {}
         self.webhook: Webhook | None = None
         self.allowed_updates = DEFAULT_ALLOWED_UPDATES
         self.signal = Signal()
@@ -121,7 +131,14 @@ class World:
             return self.chats[chat_id]
         raise bad_request("chat not found")
 
-    def new_message(self, chat: FakeChat, sender: FakeUser, *, reply_to: Record | None) -> JSON:
+    def new_message(
+        self,
+        chat: FakeChat,
+        sender: FakeUser,
+        *,
+        reply_to: Record | None,
+        thread_id: int | None = None,
+    ) -> JSON:
         """Return a new Message payload with the next message_id of the chat."""
         counter = self._message_ids.setdefault(chat.id, itertools.count(1))
         payload: JSON = {
@@ -134,6 +151,12 @@ class World:
             replied = copy.deepcopy(reply_to.payload)
             replied.pop("reply_to_message", None)  # Telegram nests replies one level only
             payload["reply_to_message"] = replied
+        # In a forum, a message goes to its topic, or to the topic of the message it answers.
+        if thread_id is None and reply_to is not None:
+            thread_id = reply_to.payload.get("message_thread_id")
+        if chat.is_forum and thread_id is not None:
+            payload["message_thread_id"] = thread_id
+            payload["is_topic_message"] = True
         return payload
 
     def store(self, payload: JSON, *, from_bot: bool, parse_mode: str | None = None) -> Record:

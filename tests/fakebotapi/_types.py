@@ -52,6 +52,7 @@ class FakeChat:
     title: str | None = None
     username: str | None = None
     peer: FakeUser | None = None
+    is_forum: bool = False
 
     @property
     def user(self) -> FakeUser:
@@ -73,6 +74,8 @@ class FakeChat:
         data["title"] = self.title
         if self.username is not None:
             data["username"] = self.username
+        if self.is_forum:
+            data["is_forum"] = True
         return data
 
 
@@ -141,6 +144,7 @@ class BotMessage:
     reply_to_message_id: int | None
     deleted: bool
     document: StoredFile | None
+    message_thread_id: int | None = None
 
     @property
     def buttons(self) -> list[JSON]:
@@ -168,3 +172,25 @@ class Webhook:
     secret_token: str | None
     allowed_updates: tuple[str, ...] | None
     max_connections: int
+
+
+@dataclass(frozen=True)
+class InlineAnswer:
+    """One successful answerInlineQuery call."""
+
+    inline_query_id: str
+    results: tuple[JSON, ...]
+    cache_time: int | None
+    is_personal: bool
+    button: JSON | None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One sendMessageDraft call that Telegram accepted."""
+
+    chat_id: int
+    draft_id: int
+    text: str
+    entities: tuple[JSON, ...]
+    message_thread_id: int | None

@@ -58,12 +58,19 @@ class UserActions:
         return chat
 
     def group_chat(
-        self, chat_id: int, title: str, *, supergroup: bool = False, username: str | None = None
+        self,
+        chat_id: int,
+        title: str,
+        *,
+        supergroup: bool = False,
+        username: str | None = None,
+        forum: bool = False,
     ) -> FakeChat:
-        """Create a group (or supergroup) chat the bot is a member of."""
+        """Create a group (or supergroup, or forum: a supergroup with topics) with the bot."""
         if chat_id >= 0:
             raise ValueError(f"chat_id of a group must be negative, got {chat_id}")
-        chat = FakeChat(chat_id, "supergroup" if supergroup else "group", title, username)
+        kind = "supergroup" if supergroup or forum else "group"
+        chat = FakeChat(chat_id, kind, title, username, is_forum=forum)
         self.world.chats[chat.id] = chat
         return chat
 
@@ -82,9 +89,11 @@ class UserActions:
         *,
         reply_to_message_id: int | None = None,
         entities: list[JSON] | None = None,
+        thread_id: int | None = None,
     ) -> int:
-        """Push a text message; commands and @mentions get their entities unless given."""
-        payload = self._user_message(chat, user, reply_to_message_id)
+        """Push a text message (in forum topic ``thread_id``); commands and @mentions get
+        their entities unless given."""
+        payload = self._user_message(chat, user, reply_to_message_id, thread_id=thread_id)
         payload["text"] = text
         found = detect_entities(text) if entities is None else copy.deepcopy(entities)
         if found:
@@ -197,6 +206,14 @@ class UserActions:
         record.edit_count += 1
         return self.world.enqueue("edited_message", record.payload)
 
+    def delete(self, chat: FakeChat, message_id: int) -> None:
+        """Delete a message as its sender would (no update is sent for it)."""
+        record = self.world.live_record(chat.id, message_id)
+        if record is None:
+            raise ValueError(f"no message {message_id} in chat {chat.id}")
+        record.deleted = True
+        self.world.signal.notify()
+
     def press_button(
         self, chat: FakeChat, user: FakeUser, message_id: int, callback_data: str
     ) -> int:
@@ -224,6 +241,58 @@ class UserActions:
         self.world.open_queries.add(query_id)
         return self.world.enqueue("callback_query", query, update_id=update_id)
 
+    def inline_query(
+        self, user: FakeUser, query: str, *, chat_type: str = "sender", offset: str = ""
+    ) -> int:
+        """Push an inline_query (``@bot query`` typed in a chat); its id is ``str(update_id)``."""
+        if len(query) > 256:
+            raise ValueError("Telegram cuts inline queries at 256 characters")
+        update_id = self.world.next_update_id()
+        query_id = str(update_id)
+        payload: JSON = {
+            "id": query_id,
+            "from": user.to_dict(),
+            "query": query,
+            "offset": offset,
+            "chat_type": chat_type,
+        }
+        self.world.open_inline_queries.add(query_id)
+        return self.world.enqueue("inline_query", payload, update_id=update_id)
+
+    def add_bot(self, chat: FakeChat, by: FakeUser, *, status: str = "member") -> int:
+        """Push the my_chat_member update Telegram sends when ``by`` adds the bot to a group."""
+        return self.bot_status(chat, by, old="left", new=status)
+
+    def remove_bot(self, chat: FakeChat, by: FakeUser) -> int:
+        """Push the my_chat_member update of the bot being removed from a group."""
+        return self.bot_status(chat, by, old="member", new="left")
+
+    def bot_status(self, chat: FakeChat, by: FakeUser, *, old: str, new: str) -> int:
+        """Push a my_chat_member update: ``by`` changed the bot's status from ``old`` to ``new``."""
+        if chat.type == "private":
+            raise ValueError("the bot is added to groups, not private chats")
+        bot = self.world.bot_user.to_dict()
+
+        def member(status: str) -> JSON:
+            extra: JSON = {}
+            if status == "administrator":
+                extra = {"can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+                         "can_delete_messages": False, "can_manage_video_chats": False,
+                         "can_restrict_members": False, "can_promote_members": False,
+                         "can_change_info": False, "can_invite_users": False,
+                         "can_post_stories": False, "can_edit_stories": False,
+                         "can_delete_stories": False}  # fmt: skip
+            return {"status": status, "user": bot, **extra}
+
+        payload: JSON = {
+            "chat": chat.to_dict(),
+            "from": by.to_dict(),
+            "date": int(time.time()),
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        }
+        return self.world.enqueue("my_chat_member", payload)
+
     def push_update(self, update: Mapping[str, Any]) -> int:
         """Push a raw update (one field besides update_id, which is assigned if missing)."""
         kinds = [key for key in update if key != "update_id"]
@@ -241,16 +310,23 @@ class UserActions:
             raise ValueError(f"user {user.id} is not the user of private chat {chat.id}")
 
     def _user_message(
-        self, chat: FakeChat, user: FakeUser, reply_to_message_id: int | None
+        self,
+        chat: FakeChat,
+        user: FakeUser,
+        reply_to_message_id: int | None,
+        *,
+        thread_id: int | None = None,
     ) -> JSON:
         """Start a message from ``user`` in ``chat``, optionally replying to a message."""
+        if thread_id is not None and not chat.is_forum:
+            raise ValueError(f"chat {chat.id} has no topics: make it with forum=True")
         self._check_member(chat, user)
         reply_to = None
         if reply_to_message_id is not None:
             reply_to = self.world.live_record(chat.id, reply_to_message_id)
             if reply_to is None:
                 raise ValueError(f"no message {reply_to_message_id} in chat {chat.id}")
-        return self.world.new_message(chat, user, reply_to=reply_to)
+        return self.world.new_message(chat, user, reply_to=reply_to, thread_id=thread_id)
 
     def _push(self, payload: JSON) -> int:
         """Store a user message and queue it as a message update."""
