@@ -144,3 +144,18 @@ async def test_inline_queries_from_outside_the_allow_list_get_nothing(tmp_path: 
         assert answered.results == ()
         assert answered.is_personal
     assert api.rejected == []
+
+
+async def test_inline_query_reuses_the_answer_the_bot_already_generated(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, outputs=[SEED_OUTPUT], answer_cache_size=8) as bot:
+        api = bot.api
+        chat = api.private_chat(51, language_code="id")
+        await bot.ask(chat, SEED_QUESTION)
+        api.inline_query(chat.user, SEED_QUESTION)
+        [answered] = await api.wait_for(lambda: api.inline_answers)
+        text, entities = parse_html(answered.results[0]["input_message_content"]["message_text"])
+        assert text.startswith(f"{SEED_QUESTION}\n\n{SEED_OUTPUT}\n\nSumber\n[1] Bisnis.com")
+        # The generated answer's quote was not in its text: it comes as an expandable quote.
+        assert entities[-1]["type"] == "expandable_blockquote"
+    assert len(bot.generator.history) == 1
+    assert api.rejected == []

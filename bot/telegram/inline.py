@@ -1,8 +1,9 @@
 """Inline mode: ``@bot question`` in any chat offers a cited answer to send there.
 
 Inline queries come while the user types and must be answered within seconds, so the answer
-is the fast path's (the best source sentences, quoted and cited), never the model's. An
-abstention offers no result but a button to ask in a private chat instead.
+is one the bot already made for the same question (the answer cache), else the fast path's
+(the best source sentences, quoted and cited), never a new one from the model. An abstention
+offers no result but a button to ask in a private chat instead.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.answer import Answer
+from bot.answer_cache import CacheKey, generation_of
 from bot.fastpath import quick_answer
 from bot.telegram import texts
 from bot.telegram.render import render_inline, shorten
@@ -56,21 +59,32 @@ class Inline:
         )
         results: list[InlineQueryResultArticle] = []
         if len(question) >= MIN_CHARS:
-            try:
-                answer = await asyncio.wait_for(
-                    asyncio.to_thread(quick_answer, self.state.answerer, question), DEADLINE_S
-                )
-            except TimeoutError:
-                log.warning("inline query from user %s took too long", inline.from_user.id)
-            else:
-                if not answer.abstained:
-                    results.append(
-                        _article(question, render_inline(answer), answer.citations[0].quote)
-                    )
+            answer = self._cached(question) or await self._quick(question, inline.from_user.id)
+            if answer is not None and not answer.abstained and answer.citations:
+                html = render_inline(answer)
+                results.append(_article(question, html, answer.citations[0].quote))
         try:
             await inline.answer(results, cache_time=CACHE_S, button=button)
         except TelegramError as exc:  # too late, or the user typed on: nobody waits for it
             log.warning("could not answer an inline query: %s", exc)
+
+    async def _quick(self, question: str, user_id: int) -> Answer | None:
+        """Return the fast path's answer, or None when even that is too slow."""
+        try:
+            return await asyncio.wait_for(
+                asyncio.to_thread(quick_answer, self.state.answerer, question), DEADLINE_S
+            )
+        except TimeoutError:
+            log.warning("inline query from user %s took too long", user_id)
+            return None
+
+    def _cached(self, question: str) -> Answer | None:
+        """Return the answer the bot already gave to this question on this index, if any."""
+        state = self.state
+        key = CacheKey.of(
+            question, None, generation=generation_of(state.index.snapshot), model=state.model_name
+        )
+        return state.answer_cache.get(key)
 
 
 def _article(question: str, html: str, quote: str) -> InlineQueryResultArticle:
