@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from retrieval.analysis import LANGS, Lang, analyze, detect_language
@@ -41,11 +42,14 @@ def build_query(
     corpus_langs: frozenset[Lang] = frozenset(LANGS),
     crosslingual: bool = True,
     translation: str | None = None,
+    context: Sequence[tuple[str, float]] = (),
 ) -> Query:
     """Analyse ``text``; add other-language terms when the corpus has that language.
 
     ``translation`` is an optional rendering of ``text`` in the other language (from an
     instruct model); its terms are added with the same weight as lexicon translations.
+    ``context`` adds already analysed terms with their own (lower) weights, e.g. those of
+    the previous question for a follow-up; a term of the question keeps its full weight.
     """
     lang = lang or detect_language(text)
     weights: dict[str, float] = {}
@@ -60,6 +64,10 @@ def build_query(
             expansions += [(t, XL_WEIGHT) for t in analyze(translation, other)]
         for term, weight in expansions:
             weights[term] = max(weights.get(term, 0.0), weight)
+    for term, weight in context:
+        if weight <= 0 or weight > 1:
+            raise ValueError(f"context weights must be in (0, 1], got {weight} for {term!r}")
+        weights[term] = max(weights.get(term, 0.0), weight)
     return Query(text, lang, tuple(weights), tuple(weights.values()))
 
 

@@ -106,6 +106,22 @@ def test_build_query_analyses_and_dedupes_terms() -> None:
     )
 
 
+def test_context_terms_join_at_their_own_weight_and_never_lower_the_question() -> None:
+    [own] = analyze("Dia mau bertemu siapa?", "id")
+    query = build_query(
+        "Dia mau bertemu siapa?",
+        crosslingual=False,
+        context=[("kim", 0.8), (own, 0.5), ("rusia", 0.3), ("kim", 0.4)],
+    )
+    assert dict(zip(query.terms, query.weights, strict=True)) == {
+        own: 1.0,
+        "kim": 0.8,
+        "rusia": 0.3,
+    }
+    with pytest.raises(ValueError, match="context weights"):
+        build_query("harga beras", context=[("gula", 1.5)])
+
+
 def test_build_query_language_can_be_given() -> None:
     assert build_query("harga beras", lang="en", crosslingual=False).lang == "en"
 
