@@ -9,6 +9,7 @@ from bot.ingest.fetch import FetchPolicy
 from bot.ingest.service import IngestConfig, Ingestor, PollReport, Story
 from bot.ingest.state import Feed
 from bot.settings import Settings
+from retrieval.errors import WartaError
 
 
 def ingest_config(settings: Settings) -> IngestConfig:
@@ -55,6 +56,15 @@ def feed_line(feed: Feed) -> str:
         f"{feed.id}. {feed.url}{title}\n   last poll {_when(feed.last_poll)}: "
         f"{feed.last_status}; {feed.items} articles{errors}"
     )
+
+
+def feed_lines(settings: Settings) -> list[str]:
+    """Return the feeds for /stats, or an empty list when there are none or they are unreadable."""
+    try:
+        feeds = Ingestor(ingest_config(settings)).feeds()
+    except WartaError:
+        return []
+    return [line for f in feeds for line in feed_line(f).split("\n")]
 
 
 def story_line(story: Story, chunks: int | None) -> str:

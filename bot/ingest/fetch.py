@@ -119,7 +119,8 @@ def fetch(
 ) -> Fetched:
     """GET ``url`` following redirects by hand (each hop checked); raise ``FetchError``."""
     own = client is None
-    http = client or httpx.Client(timeout=policy.timeout_s, follow_redirects=False)
+    # trust_env off: a proxy from the environment would fetch what check_url refused.
+    http = client or httpx.Client(timeout=policy.timeout_s, follow_redirects=False, trust_env=False)
     deadline = time.monotonic() + policy.timeout_s
     hops: list[str] = []
     try:

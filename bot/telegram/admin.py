@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
+from bot.ingest.cli import feed_lines
 from bot.telegram import texts
 from bot.telegram.ask import reply
 from bot.telegram.render import render_report, shorten
@@ -199,6 +200,7 @@ class Admin:
             down=votes.down,
             comments=votes.comments,
         )
+        details += await asyncio.to_thread(feed_lines, state.settings)
         live = LiveMessage.answering(context.bot, message)
         await live.finish(render_report(head, details))
 

@@ -23,6 +23,7 @@ from telegram.ext import (
 from bot.telegram import feedback, texts
 from bot.telegram.admin import Admin
 from bot.telegram.ask import answer_question, reply
+from bot.telegram.feeds import register as register_feeds
 from bot.telegram.inline import Inline
 from bot.telegram.render import render_passage
 from bot.telegram.sources import PATTERN
@@ -253,6 +254,7 @@ def register(application: Application, state: BotState) -> None:  # type: ignore
     new = filters.UpdateType.MESSAGE  # commands must not re-run when a message is edited
     private = filters.ChatType.PRIVATE
     application.add_handler(TypeHandler(Update, h.gate), group=-1)
+    register_feeds(application, state, text=h.text)  # before the text handler: admins' links
     application.add_handlers(
         [
             CommandHandler(["start", "help"], h.help, filters=new),
