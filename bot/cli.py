@@ -204,9 +204,19 @@ def _answerer(settings: Settings, corpus: list[Path] | None) -> Answerer:
     return build_answerer(settings, index, load_generator(settings))
 
 
+class UsageError(WartaError):
+    """Raise when a command-line argument is unusable (exit code 2, as argparse's errors)."""
+
+
 def _cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     if not args.question.strip():
         raise WartaError("the question is empty")
+    if len(args.question) > settings.max_question_chars:
+        # Checked before the index and the model load: a long paste fails in a moment.
+        raise UsageError(
+            f"the question is {len(args.question):,} characters long, over the limit of "
+            f"{settings.max_question_chars:,} (WARTA_MAX_QUESTION_CHARS); shorten it"
+        )
     answerer = _answerer(settings, args.corpus)
     answer = answerer.answer(args.question, choices=args.choice)
     if args.json:
@@ -297,9 +307,30 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
     return {"corpus_dir": corpus} if corpus else {}
 
 
+def _undecodable_argument(args: argparse.Namespace) -> str | None:
+    """Name a text argument holding bytes that are not UTF-8 (argv decodes them to surrogates)."""
+    for name, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if not isinstance(item, str):
+                continue  # paths may be any bytes the file system allows
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                byte = (
+                    ord(item[exc.start]) - 0xDC00 if "\udc80" <= item[exc.start] <= "\udcff" else 0
+                )
+                where = f"byte 0x{byte:02x}" if byte else f"character {exc.start + 1}"
+                return f"the {name} argument is not valid UTF-8 text ({where}); pass UTF-8 text"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``warta`` command line; return the exit code."""
     args = _parser().parse_args(argv)
+    bad_argument = _undecodable_argument(args)
+    if bad_argument is not None:
+        print(f"warta: {bad_argument}", file=sys.stderr)
+        return 2
     try:
         settings = load_settings(_overrides(args))
     except SettingsError as exc:
@@ -317,6 +348,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     unmask = install_mask(secret_values(settings))
     try:
         return _COMMANDS[args.command](settings, args)
+    except SettingsError as exc:  # a setting found bad only once the model file was read
+        for line in exc.lines:
+            print(f"warta: {mask.mask(line)}", file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(f"warta: {mask.mask(str(exc))}", file=sys.stderr)
+        return 2
     except WartaError as exc:
         print(f"warta: {mask.mask(str(exc))}", file=sys.stderr)
         return 1

@@ -13,6 +13,7 @@ from typing import Literal, TextIO
 import psutil
 
 from bot.llm.gguf import check_gguf, default_model_path
+from bot.modelfit import kv_cache_bytes, model_header
 from bot.settings import Settings
 from retrieval.errors import WartaError
 from retrieval.scanning import scan_corpus
@@ -121,16 +122,32 @@ def _server(settings: Settings, *, quick: bool) -> list[Check]:
         generator.close()
 
 
+def _kv_cache(settings: Settings, model: Path | None) -> int:
+    """Estimate the bytes of the configured context's KV cache (0 when unknown or remote)."""
+    if model is None or settings.llm_url is not None:
+        return 0
+    try:
+        return kv_cache_bytes(model_header(model), settings.model_ctx) or 0
+    except (OSError, WartaError):
+        return 0
+
+
 def _resources(settings: Settings, model: Path | None) -> list[Check]:
     model_bytes = 0 if settings.llm_url is not None else 260 * _MB
     need = (model.stat().st_size if model else model_bytes) + 200 * _MB
     free = shutil.disk_usage(settings.data_dir).free
-    available = psutil.virtual_memory().available
     disk: Status = "ok" if free >= need else "FAIL"
-    memory: Status = "ok" if available >= need + 150 * _MB else "warn"
+    kv = _kv_cache(settings, model)
+    available = psutil.virtual_memory().available
+    memory: Status = "ok" if available >= need + kv + 150 * _MB else "warn"
+    detail = f"{available // _MB} MB available, about {(need + kv) // _MB} MB needed"
+    if kv:
+        detail += f" (KV cache of WARTA_MODEL_CTX={settings.model_ctx}: {kv // _MB} MB)"
+    if kv and memory == "warn":
+        detail += "; lower WARTA_MODEL_CTX"
     return [
         Check(disk, "disk", f"{free // _MB} MB free in {settings.data_dir}, need {need // _MB} MB"),
-        Check(memory, "memory", f"{available // _MB} MB available, about {need // _MB} MB needed"),
+        Check(memory, "memory", detail),
     ]
 
 

@@ -6,10 +6,11 @@ import logging
 from pathlib import Path
 
 from bot.answer import Answerer
+from bot.errors import SettingsError
 from bot.llm import Generator, LlamaGenerator
 from bot.llm.gguf import default_model_path, ensure_model
 from bot.llm.remote import RemoteConfig, RemoteGenerator
-from bot.settings import Settings
+from bot.settings import Settings, model_context_problem
 from retrieval.store import CorpusIndex
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,10 @@ def load_generator(settings: Settings) -> Generator:
     if settings.llm_url is not None:
         return RemoteGenerator.connect(remote_config(settings))
     path = ensure_model(settings.model_path, data_dir=settings.data_dir)
+    # The default model may only now exist: its trained context bounds WARTA_MODEL_CTX.
+    too_long = model_context_problem(settings, path)
+    if too_long is not None:
+        raise SettingsError([too_long])
     return LlamaGenerator.load(
         path,
         n_ctx=settings.model_ctx,

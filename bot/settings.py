@@ -38,7 +38,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from bot.errors import SettingsError
+from bot.errors import ModelError, SettingsError
+from bot.llm.gguf import default_model_path
+from bot.modelfit import model_file_problem, model_header, trained_context
 
 ENV_PREFIX = "WARTA_"
 CONFIG_ENV = "WARTA_CONFIG"
@@ -49,7 +51,6 @@ MASK = "********"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _HTTP_URL = re.compile(r"https?://\S+")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-_GGUF_MAGIC = b"GGUF"
 
 # What a valid value looks like, per field: the tail of every error line.
 _EXPECTED: dict[str, str] = {
@@ -60,7 +61,7 @@ _EXPECTED: dict[str, str] = {
     "allowed_ids": "a JSON list of numeric Telegram user or chat ids, e.g. [123456789, -100123]",
     "corpus_dir": "an existing directory (one path or a JSON list of paths)",
     "data_dir": "a writable directory (created if missing)",
-    "model_path": "a GGUF model file (unset for the embedded default model)",
+    "model_path": "a GGUF language model file (unset for the embedded default model)",
     "model_ctx": "an integer >= 512",
     "model_threads": "an integer >= 1",
     "model_max_tokens": "an integer >= 1",
@@ -180,16 +181,14 @@ def _writable_dir(path: Path) -> Path:
 
 
 def _gguf_file(path: Path | None) -> Path | None:
-    """Require a readable file that starts with the GGUF magic bytes."""
+    """Require a complete GGUF file of a language model (its header is read and checked)."""
     if path is None:
         return None
-    try:
-        with path.open("rb") as handle:
-            magic = handle.read(len(_GGUF_MAGIC))
-    except OSError:
-        raise ValueError("not a readable file") from None
-    if magic != _GGUF_MAGIC:
-        raise ValueError("not a GGUF file")
+    problem = model_file_problem(path)
+    if problem is not None:
+        raise PydanticCustomError(
+            "warta", _EXPECTED["model_path"] + ": {problem}", {"problem": problem}
+        )
     return path
 
 
@@ -505,9 +504,26 @@ def load_settings(
         settings = Settings.model_validate(values)
     except ValidationError as exc:
         raise SettingsError(problems + _error_lines(exc)) from exc
+    if settings.llm_url is None:
+        model = settings.model_path or default_model_path(settings.data_dir)
+        problems += [line for line in [model_context_problem(settings, model)] if line]
     if problems:
         raise SettingsError(problems)
     return settings
+
+
+def model_context_problem(settings: Settings, model: Path) -> str | None:
+    """Return the error line when WARTA_MODEL_CTX exceeds what ``model`` was trained with."""
+    try:
+        trained = trained_context(model_header(model))
+    except (OSError, ModelError):
+        return None  # no model there yet (the default is assembled on first use), or unsound
+    if trained is None or settings.model_ctx <= trained:
+        return None
+    return (
+        f"{env_var('model_ctx')}: '{settings.model_ctx}' is not valid — expected an integer "
+        f"from 512 to {trained} (the context {model.name} was trained with)"
+    )
 
 
 def setting_sources(

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from bot.settings import Settings, secret_values
 from bot.telegram.logs import MASK, SecretMask, install_mask
@@ -52,6 +53,8 @@ def test_every_secret_setting_is_masked(tmp_path: Path) -> None:
         data_dir=tmp_path,
     )
     assert sorted(secret_values(settings)) == sorted([TOKEN, "hook_secret-123"])
+    with_key = settings.model_copy(update={"llm_api_key": SecretStr(API_KEY)})
+    assert sorted(secret_values(with_key)) == sorted([TOKEN, "hook_secret-123", API_KEY])
     assert secret_values(Settings(corpus_dir=[SEEDS], data_dir=tmp_path)) == []
 
 

@@ -11,7 +11,7 @@ from pydantic import SecretStr, ValidationError
 from bot.errors import SettingsError
 from bot.settings import Settings, load_settings, render_config, setting_sources
 from retrieval.errors import WartaError
-from tests.builders import clear_warta_env
+from tests.builders import clear_warta_env, llama_gguf
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 TOKEN = "123456:SECRET-token_value"
@@ -190,14 +190,15 @@ def test_every_problem_gets_its_own_line_in_field_order(workdir: Path) -> None:
 
 
 def test_model_path_must_be_a_gguf_file(workdir: Path) -> None:
-    expected = "expected a GGUF model file (unset for the embedded default model)"
+    expected = "expected a GGUF language model file (unset for the embedded default model)"
     (workdir / "fake.gguf").write_bytes(b"GGML\x00\x00\x00\x03 not a gguf header")
-    (workdir / "real.gguf").write_bytes(b"GGUF\x03\x00\x00\x00")
+    llama_gguf(workdir / "real.gguf")
     assert problems(env={"WARTA_MODEL_PATH": "fake.gguf"}) == [
-        f"WARTA_MODEL_PATH: 'fake.gguf' is not valid — {expected}"
+        f"WARTA_MODEL_PATH: 'fake.gguf' is not valid — {expected}: it is not a GGUF file"
     ]
     assert problems(model_path=workdir / "absent.gguf") == [
-        f"WARTA_MODEL_PATH: '{workdir / 'absent.gguf'}' is not valid — {expected}"
+        f"WARTA_MODEL_PATH: '{workdir / 'absent.gguf'}' is not valid — {expected}:"
+        " it does not exist"
     ]
     assert load_settings(env={"WARTA_MODEL_PATH": "real.gguf"}).model_path == Path("real.gguf")
     assert load_settings(env={"WARTA_MODEL_PATH": ""}).model_path is None
