@@ -89,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ask quiz questions open-ended, without their answer options",
     )
+    p.add_argument(
+        "--no-context",
+        action="store_true",
+        help="ask follow-ups (lines with a previous question) on their own",
+    )
     p = sub.add_parser("feedback", help="answer feedback from Telegram users")
     feedback = p.add_subparsers(dest="feedback_command", required=True, metavar="ACTION")
     p = feedback.add_parser(
@@ -244,6 +249,7 @@ def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         answerer=answerer,
         crosslingual=settings.crosslingual,
         choices=not args.no_choices,
+        context=not args.no_context,
         progress=_progress(sys.stderr, "answering"),  # type: ignore[arg-type]
     )
     print(json.dumps(report, ensure_ascii=False) if args.json else render(report))

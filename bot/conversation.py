@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from retrieval.analysis import Lang, analyze, detect_language, normalise
+from retrieval.crosslingual import expand_query
 
 Reason = Literal["reference", "same_topic", "new_topic"]
 
@@ -29,6 +30,7 @@ REFERENT_WEIGHT = 0.8  # names of the previous question, when a pronoun points a
 CONTEXT_WEIGHT = 0.5  # other terms of the previous question, after a pronoun or ellipsis
 SAME_TOPIC_WEIGHT = 0.3  # the previous question's terms when the topic simply goes on
 ANSWER_WEIGHT = 0.3  # names in the previous answer (the referent may be the answer itself)
+XL_CONTEXT_WEIGHT = 0.4  # translations of the previous question, after a pronoun or ellipsis
 MAX_ANSWER_NAMES = 4
 ANSWERS_PER_CHAT = 8  # answers per chat, on average, whose replies are still read in context
 ELLIPSIS_TERMS = 1  # a question with this many content terms or fewer leans on the last one
@@ -112,8 +114,10 @@ def contextualize(
     previous_answer: str = "",
     *,
     lang: Lang | None = None,
+    crosslingual: bool = True,
 ) -> FollowUp:
-    """Read ``question`` after ``previous_question`` (and its answer)."""
+    """Read ``question`` after ``previous_question`` (and its answer); with ``crosslingual``
+    a referring question also takes the previous question's translations, more lightly."""
     lang = lang or detect_language(question)
     prev_lang = detect_language(previous_question, default=lang)
     own = set(analyze(question, lang))
@@ -127,6 +131,9 @@ def contextualize(
         answer_lang = detect_language(previous_answer, default=prev_lang)
         for name in names(previous_answer)[:MAX_ANSWER_NAMES]:
             pairs += [(t, ANSWER_WEIGHT) for t in analyze(name, answer_lang)]
+        if crosslingual:
+            # The corpus may tell it in the other language: "Russia" is also "rusia".
+            pairs += expand_query(previous_question, source=prev_lang, weight=XL_CONTEXT_WEIGHT)
         terms = _weighted([p for p in pairs if p[0] not in own])
         referent = ", ".join(referents)
         rewritten = f"{question} ({referent})" if referent else question

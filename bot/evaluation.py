@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.answer import Answer, Answerer
 from bot.choices import clean_choice
+from bot.conversation import contextualize
 from retrieval.analysis import Lang, detect_language, normalise
 from retrieval.errors import CorpusError
 from retrieval.search import search
@@ -30,6 +31,7 @@ class Question:
     answers: tuple[str, ...]
     gold_ids: tuple[str, ...]
     choices: tuple[str, ...] = ()  # a quiz's options (RealTime QA), asked along with it
+    previous: str = ""  # for a follow-up: the question asked just before it
 
 
 def read_questions(path: Path) -> list[Question]:
@@ -52,6 +54,7 @@ def read_questions(path: Path) -> list[Question]:
                     tuple(d.get("answers") or ()),
                     tuple(d.get("gold_ids") or ()),
                     tuple(str(c) for c in d.get("choices") or ()),
+                    str(d.get("previous") or ""),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
@@ -64,8 +67,15 @@ def gold_rank(snap: Snapshot, q: Question, *, crosslingual: bool, depth: int = 1
     return ranks(snap, q, crosslingual=crosslingual, depth=depth)[0]
 
 
+def context_terms(q: Question, *, crosslingual: bool) -> tuple[tuple[str, float], ...]:
+    """Return the weighted terms a follow-up takes from its previous question."""
+    if not q.previous:
+        return ()
+    return contextualize(q.question, q.previous, lang=q.lang, crosslingual=crosslingual).terms
+
+
 def ranks(
-    snap: Snapshot, q: Question, *, crosslingual: bool, depth: int = 10
+    snap: Snapshot, q: Question, *, crosslingual: bool, depth: int = 10, context: bool = True
 ) -> tuple[int | None, int | None]:
     """Return the 0-based ranks, among distinct retrieved articles, of the first gold article
     and of the first article whose retrieved passage holds a gold answer string.
@@ -76,7 +86,8 @@ def ranks(
     articles: list[str] = []
     answer_at: int | None = None
     golds = [normalise(a) for a in q.answers if a.strip()]
-    for hit in search(snap, q.question, k=depth * 5, crosslingual=crosslingual):
+    terms = context_terms(q, crosslingual=crosslingual) if context else ()
+    for hit in search(snap, q.question, k=depth * 5, crosslingual=crosslingual, context=terms):
         if hit.article.id not in articles:
             articles.append(hit.article.id)
         if answer_at is None and any(g in normalise(hit.chunk.text) for g in golds):
@@ -148,14 +159,16 @@ def evaluate(
     answerer: Answerer | None,
     crosslingual: bool = True,
     choices: bool = True,
+    context: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, object]:
     """Run retrieval (and, with an answerer, answer) metrics over ``questions``.
 
-    A quiz question is asked with its options unless ``choices`` is False (open-ended).
+    A quiz question is asked with its options unless ``choices`` is False (open-ended); a
+    follow-up (a ``previous`` question) is read after it unless ``context`` is False.
     """
     answerable = [q for q in questions if q.answers and q.gold_ids]
-    found = [ranks(snap, q, crosslingual=crosslingual) for q in answerable]
+    found = [ranks(snap, q, crosslingual=crosslingual, context=context) for q in answerable]
     retrieval = retrieval_metrics([gold for gold, _ in found])
     answer_ranks = [at for _, at in found]
     for k in (1, 5, 10):

@@ -78,10 +78,15 @@ def search(
     k: int = 10,
     lang: Lang | None = None,
     crosslingual: bool = True,
+    context: Sequence[tuple[str, float]] = (),
 ) -> list[Hit]:
     """Return the ``k`` best passages of ``snap`` for ``text`` (fewer when fewer match)."""
     query = build_query(
-        text, lang=lang, corpus_langs=frozenset(snap.languages), crosslingual=crosslingual
+        text,
+        lang=lang,
+        corpus_langs=frozenset(snap.languages),
+        crosslingual=crosslingual,
+        context=context,
     )
     return search_query(snap, query, k=k)
 
