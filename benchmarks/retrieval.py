@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from benchmarks import scale
 from benchmarks.paths import DETIK, REPO
 from retrieval.analysis import analyze, detect_language, tokenize
 from retrieval.bm25 import ARRAY_NAMES, CompactBM25
@@ -287,9 +288,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only-scale", action="store_true", help="skip everything else")
     parser.add_argument("--worker", nargs=2, metavar=("SIDE", "CORPUS"), help=argparse.SUPPRESS)
     parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--articles",
+        type=int,
+        default=0,
+        help="only measure warta index/search/ask on N synthetic articles (benchmarks.scale)",
+    )
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(*args.worker, args.queries, args.memory)))
+        return
+    if args.articles:
+        rows = scale.run(args.articles, 200, ask=True)
+        print(scale.render(rows, articles=args.articles, files=200))
         return
     print(HEADER, flush=True)
     checks: list[str] = []

@@ -8,6 +8,11 @@ article. Prints:
 - index build time (``warta index``, once) and cold start to "ready" with the persisted index
   and an assembled model (the ``serving @...`` log line), median of ``--starts`` starts;
 - peak RSS of the serving process (VmHWM from /proc) after answering ``--questions`` questions.
+
+``--articles N`` serves the synthetic corpus of ``benchmarks.scale`` instead (N short articles
+in 200 .jsonl files) and adds what a reload costs there: one file changed, then an admin's
+/reload — its time and the process's peak RSS — side by side with ``warta index`` (full
+build) under ``/usr/bin/time -v``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import scale
 from benchmarks.paths import DETIK, REPO
 from bot.llm.gguf import ensure_model
 from tests.fakebotapi import FakeBotAPI
@@ -111,12 +117,58 @@ async def bench(starts: int, questions: int) -> None:
     print(f"peak RSS after {questions} answers:            {peak:8.0f} MB  (target <= 600 MB)")
 
 
+async def bench_scale(articles: int, files: int) -> None:
+    """Serve the synthetic corpus: RSS when ready, after answers, and through a /reload."""
+    with tempfile.TemporaryDirectory(prefix="warta-serve-scale-") as tmp:
+        root = Path(tmp)
+        corpus, data = root / "corpus", root / "data"
+        paths = scale.write_corpus(corpus, files=files, articles=articles)
+        model = ensure_model(None, data_dir=data)
+        async with FakeBotAPI() as api:
+            env = serve_env(api, corpus=corpus, data=data, model=model)
+            env["WARTA_ADMIN_IDS"] = "[4242]"
+            full = scale.timed("index", env=env)
+            proc, ready_s = await _start(env)
+            ready = _peak_rss_mb(proc.pid)
+            chat = api.private_chat(4242, first_name="Admin")
+            for n, question in enumerate(QUESTIONS, start=1):
+                api.send_text(chat, chat.user, question)
+                await api.wait_for(
+                    lambda n=n: sum(is_final(m) for m in api.messages(chat)) >= n, timeout=300
+                )
+            answered = _peak_rss_mb(proc.pid)
+            scale.touch_one(paths[len(paths) // 2])
+            t0 = time.perf_counter()
+            api.send_text(chat, chat.user, "/reload")
+            done = await api.wait_for(
+                lambda: [m for m in api.messages(chat) if (m.text or "").startswith(("✅", "❌"))],
+                timeout=900,
+            )
+            reload_s = time.perf_counter() - t0
+            reloaded = _peak_rss_mb(proc.pid)
+            await _stop(proc)
+    print(f"{articles:,} synthetic articles in {files} .jsonl files")
+    print(f"warta index (full build):      {full.seconds:8.2f} s  peak {full.peak_mb:6.0f} MB")
+    print(f"serve: ready in {ready_s:.2f} s        peak {ready:6.0f} MB (target <= 600 MB)")
+    print(f"serve: after {len(QUESTIONS)} answers          peak {answered:6.0f} MB")
+    print(
+        f"serve: /reload, one file changed {reload_s:6.2f} s  peak {reloaded:6.0f} MB "
+        f"(target <= 800 MB, <= 2 s); {reload_s / full.seconds:.2f}x the full build's time"
+    )
+    print(f"       {(done[0].text or '').splitlines()[0]}")
+
+
 def main() -> None:
     """Parse options and run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--starts", type=int, default=3, help="cold starts to time")
     parser.add_argument("--questions", type=int, default=5, help="questions to answer")
+    parser.add_argument("--articles", type=int, default=0, help="serve N synthetic articles")
+    parser.add_argument("--files", type=int, default=200, help="files of the synthetic corpus")
     args = parser.parse_args()
+    if args.articles:
+        asyncio.run(bench_scale(args.articles, args.files))
+        return
     if not DETIK.exists():
         sys.exit(f"missing {DETIK}: the benchmark reads the detik articles from ../shared")
     asyncio.run(bench(args.starts, args.questions))

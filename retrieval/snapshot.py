@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -14,18 +14,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from retrieval.analysis import ANALYZER_VERSION, Lang
+from retrieval.analysis import ANALYZER_VERSION, LANGS, Lang
+from retrieval.articles import StoredArticles
 from retrieval.bm25 import ARRAY_NAMES, CompactBM25
 from retrieval.chunking import Chunk
 from retrieval.documents import Article, Skipped
 from retrieval.errors import IndexFormatError
 
-FORMAT_VERSION = 3  # 2: articles carry path, ISO date and source; 3: CRC-32 of every file
+# 2: articles carry path, ISO date and source; 3: CRC-32 of every file; 4: languages and date
+# range in meta.json (articles are read on demand)
+FORMAT_VERSION = 4
 # Lucene's idf: on FacQA, RealTime QA and the cross-lingual dev set it ranks exactly as
 # rank-bm25's Okapi idf (R@5 0.907 / 0.868 / 0.824 both), but it never goes to zero or below,
 # which Okapi's does on small corpora (a term in 1 of 2 chunks scores 0: nothing is found).
 DEFAULT_IDF = "lucene"
 I32 = npt.NDArray[np.int32]
+_LANGS: dict[str, Lang] = {lang[0]: lang for lang in LANGS}
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ class Snapshot:
     """One index generation: articles, chunk spans and BM25 (``bm25`` is None when empty)."""
 
     params: BuildParams
-    articles: tuple[Article, ...]
+    articles: Sequence[Article]  # a tuple when just built; read on demand when loaded
     languages: tuple[Lang, ...]
     chunks: I32  # shape (n, 3): article index, start, end
     bm25: CompactBM25 | None
@@ -66,6 +70,7 @@ class Snapshot:
     skipped: tuple[Skipped, ...]
     built_at: float
     article_index: Mapping[str, int] = field(default_factory=dict)
+    date_range: tuple[str | None, str | None] | None = None  # known without reading articles
 
     @property
     def n_chunks(self) -> int:
@@ -86,6 +91,8 @@ class Snapshot:
 
     def dates(self) -> tuple[str | None, str | None]:
         """Return the earliest and latest article dates (as given in the corpus)."""
+        if self.date_range is not None:
+            return self.date_range
         parsed = [(when, a.date) for a in self.articles if a.date and (when := parse_date(a.date))]
         if not parsed:
             return None, None
@@ -116,25 +123,32 @@ def parse_date(text: str) -> datetime | None:
 
 def make_snapshot(
     params: BuildParams,
-    articles: list[Article],
+    articles: Sequence[Article],
     languages: list[Lang],
     chunks: I32,
     bm25: CompactBM25 | None,
     files: Mapping[str, FileEntry],
     skipped: list[Skipped],
     built_at: float,
+    *,
+    ids: Sequence[str] | None = None,
+    date_range: tuple[str | None, str | None] | None = None,
 ) -> Snapshot:
-    """Assemble a ``Snapshot`` and its article lookup table."""
+    """Assemble a ``Snapshot`` and its article lookup table (``ids``: the articles' ids, when
+    the articles are stored rather than in memory)."""
+    if ids is None:
+        ids = [a.id for a in articles]
     return Snapshot(
         params=params,
-        articles=tuple(articles),
+        articles=articles if isinstance(articles, StoredArticles) else tuple(articles),
         languages=tuple(languages),
         chunks=chunks,
         bm25=bm25,
         files=dict(files),
         skipped=tuple(skipped),
         built_at=built_at,
-        article_index={a.id: i for i, a in enumerate(articles)},
+        article_index={article_id: i for i, article_id in enumerate(ids)},
+        date_range=date_range,
     )
 
 
@@ -193,6 +207,9 @@ def write_snapshot(snap: Snapshot, directory: Path) -> None:
         "files": {k: asdict(v) for k, v in snap.files.items()},
         "skipped": [asdict(s) for s in snap.skipped],
         "built_at": snap.built_at,
+        # Read on load instead of every article: languages as one letter each, date range.
+        "languages": "".join(lang[0] for lang in snap.languages),
+        "dates": list(snap.dates()),
     }
     # meta.json is written last: a directory without it is an unfinished build.
     for path in directory.iterdir():
@@ -251,21 +268,6 @@ def _read_body(directory: Path, meta: dict[str, Any], params: BuildParams) -> Sn
     terms = terms_text.split("\n") if terms_text else []
     if len(terms) != meta["n_terms"]:
         raise ValueError(f"terms.txt has {len(terms)} terms, expected {meta['n_terms']}")
-    articles: list[Article] = []
-    languages: list[Lang] = []
-    with open(directory / "articles.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            record = json.loads(line)
-            languages.append(record.pop("lang"))
-            articles.append(Article(**record))
-    chunks = arrays["chunks"]
-    if chunks.shape[0] and int(chunks[:, 0].max()) >= len(articles):
-        raise ValueError("chunk table points past the article list")
-    bm25 = None
-    if meta["bm25"] is not None:
-        bm25 = CompactBM25.from_arrays(terms, {n: arrays[n] for n in ARRAY_NAMES}, meta["bm25"])
-        if bm25.corpus_size != chunks.shape[0]:
-            raise ValueError("BM25 and chunk table disagree on the number of chunks")
     files = {
         k: FileEntry(
             size=v["size"],
@@ -276,7 +278,23 @@ def _read_body(directory: Path, meta: dict[str, Any], params: BuildParams) -> Sn
         )
         for k, v in meta["files"].items()
     }
+    articles = StoredArticles(directory / "articles.jsonl")
+    languages: list[Lang] = [_LANGS[code] for code in meta["languages"]]
+    chunks = arrays["chunks"]
+    # Articles are stored in file order, each file's kept ids in order: no line is parsed here.
+    ids = [article_id for entry in files.values() for article_id in entry.article_ids]
+    if not len(ids) == len(languages) == len(articles):
+        raise ValueError(f"{len(articles)} stored articles for {len(ids)} ids")
+    if chunks.shape[0] and int(chunks[:, 0].max()) >= len(articles):
+        raise ValueError("chunk table points past the article list")
+    bm25 = None
+    if meta["bm25"] is not None:
+        bm25 = CompactBM25.from_arrays(terms, {n: arrays[n] for n in ARRAY_NAMES}, meta["bm25"])
+        if bm25.corpus_size != chunks.shape[0]:
+            raise ValueError("BM25 and chunk table disagree on the number of chunks")
     skipped = [Skipped(**s) for s in meta["skipped"]]
+    first, last = meta["dates"]
     return make_snapshot(
-        params, articles, languages, chunks, bm25, files, skipped, float(meta["built_at"])
-    )
+        params, articles, languages, chunks, bm25, files, skipped, float(meta["built_at"]),
+        ids=ids, date_range=(first, last),
+    )  # fmt: skip

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.articles import StoredArticles
 from retrieval.search import search
 from retrieval.store import CorpusIndex
 from tests.builders import env_without_warta
@@ -267,3 +268,28 @@ def test_a_read_only_index_serves_its_last_generation_and_says_why_reloads_fail(
     doctor = warta("doctor", "--quick", "--corpus", str(corpus), data=data, nobody=True)
     (line,) = [x for x in doctor.stdout.splitlines() if " index" in x]
     assert "is read-only: reloads cannot be saved" in line, doctor.stdout
+
+
+# -- memory at scale: a served generation keeps its articles on disk ------------------------------
+
+
+def test_a_loaded_generation_reads_its_articles_on_demand(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    records = [
+        {"id": "a", "title": "Beras", "date": "2024-05-02", "text": "Harga beras naik."},
+        {"id": "b", "title": "Gula", "date": "2024-05-01", "text": "Harga gula turun."},
+        {"id": "c", "title": "Kopi", "text": "Harga kopi tetap."},
+    ]
+    (corpus / "harga.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    built = CorpusIndex([corpus], tmp_path / "data")
+    built.open()
+    snap = CorpusIndex([corpus], tmp_path / "data").snapshot
+    assert isinstance(snap.articles, StoredArticles)
+    assert len(snap.articles) == 3 and snap.articles == built.snapshot.articles
+    assert snap.articles[-1].id == "c" and [a.id for a in snap.articles[:2]] == ["a", "b"]
+    with pytest.raises(IndexError):
+        snap.articles[3]
+    assert snap.article("b") is not None and snap.article("b").title == "Gula"
+    assert snap.dates() == ("2024-05-01", "2024-05-02") == built.snapshot.dates()
+    assert snap.languages == ("id", "id", "id")

@@ -1,0 +1,90 @@
+"""The articles of a persisted generation, read from ``articles.jsonl`` when asked for.
+
+At 200k articles their texts and objects cost about 250 MB of RAM; a search needs a handful
+of them. ``StoredArticles`` keeps only the line offsets (8 bytes an article) and reads one
+line with ``pread`` on demand, so the pages never count against the process either.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import overload
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.documents import Article
+
+_BLOCK = 1 << 24
+_CACHED = 1024  # recently read articles (an answer reads the same few several times)
+
+
+def line_offsets(path: Path) -> npt.NDArray[np.int64]:
+    """Return the start of every line of ``path`` and, last, the file size."""
+    starts = [np.zeros(1, dtype=np.int64)]
+    position = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(_BLOCK):
+            ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+            starts.append(ends.astype(np.int64) + position + 1)
+            position += len(block)
+    offsets = np.concatenate(starts)
+    if offsets[-1] != position:  # no newline after the last line
+        offsets = np.append(offsets, position)
+    return offsets
+
+
+def article_from_record(record: dict[str, object]) -> Article:
+    """Build an ``Article`` from its stored JSON record (the language is kept apart)."""
+    record.pop("lang", None)
+    return Article(**record)  # type: ignore[arg-type]
+
+
+class StoredArticles(Sequence[Article]):
+    """A read-only sequence of the articles in one ``articles.jsonl``, loaded on demand."""
+
+    def __init__(self, path: Path) -> None:
+        """Index the lines of ``path`` and keep it open (a later unlink leaves it readable)."""
+        self._offsets = line_offsets(path)
+        self._fd = os.open(path, os.O_RDONLY)
+        self._load = functools.lru_cache(maxsize=_CACHED)(self._read)
+
+    def __del__(self) -> None:
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            os.close(fd)
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    @overload
+    def __getitem__(self, i: int) -> Article: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Article]: ...
+
+    def __getitem__(self, i: int | slice) -> Article | Sequence[Article]:
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self))))
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"article index {i} out of range")
+        return self._load(i % n)
+
+    def __iter__(self) -> Iterator[Article]:
+        return (self._load(i) for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _read(self, i: int) -> Article:
+        start, end = int(self._offsets[i]), int(self._offsets[i + 1])
+        return article_from_record(json.loads(os.pread(self._fd, end - start, start)))
