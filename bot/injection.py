@@ -10,6 +10,7 @@ answer checks (every claim supported by a cited passage) are what keep a model h
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -22,6 +23,7 @@ _HOMOGLYPHS = str.maketrans(
     "aeopcyxijsdghABEKMHOPCTXIJSoaeivtpkuxABEZHIKMNOPTYX",
 )
 _LEET = str.maketrans("013457@$", "oieastas")
+_LEET_RE = re.compile(r"[^\W\d_][013457@$]|[013457@$][^\W\d_]")
 
 _EN_VERB = (
     r"(?:ignore|disregard|forget|override|overrule|bypass|discard|abandon|neglect|skip"
@@ -183,30 +185,32 @@ _COMPILED = tuple(
     (frozenset(words.split()), re.compile(pattern, re.MULTILINE)) for words, pattern in _RULES
 )
 _WORD_RE = re.compile(r"\w+")
+_SENTENCE_END_RE = re.compile(r"[.!?…]+(?=\s)")
 
 
-def _strip_marks(text: str, separator: str) -> str:
-    """Drop combining marks; replace format characters (zero-width, bidi) by ``separator``."""
-    out = []
-    for ch in unicodedata.normalize("NFKD", text):
-        category = unicodedata.category(ch)
-        if category == "Cf":
-            out.append(separator)
-        elif category != "Mn":
-            out.append(ch)
-    return "".join(out)
+def _unmarked_forms(text: str) -> list[str]:
+    """Decompose (NFKD), drop combining marks, map look-alike letters to Latin, and remove
+    format characters (zero-width, bidi) once as nothing and once as a space: they may sit
+    inside a word or between two."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    # Only the few distinct non-ASCII characters are looked up; str.translate is slow, so it
+    # runs only when there is something to replace.
+    odd = [ch for ch in set(decomposed) if not ch.isascii()]
+    table: dict[int, int | str | None] = {
+        ord(ch): _HOMOGLYPHS[ord(ch)] for ch in odd if ord(ch) in _HOMOGLYPHS
+    }
+    table |= {ord(ch): None for ch in odd if unicodedata.category(ch) == "Mn"}
+    formats = [ord(ch) for ch in odd if unicodedata.category(ch) == "Cf"]
+    if not formats:
+        return [decomposed.translate(table) if table else decomposed]
+    return [decomposed.translate(table | dict.fromkeys(formats, sep)) for sep in ("", " ")]
 
 
 def matching_forms(text: str) -> list[str]:
     """Return the normalised, case-folded copies of ``text`` the patterns are matched against."""
-    if text.isascii():
-        forms = [text.lower()]
-    else:
-        base = unicodedata.normalize("NFKC", text)
-        # A zero-width space may sit inside a word ("ig\u200bnore") or between two words.
-        forms = list(dict.fromkeys(_strip_marks(base, sep) for sep in ("", " ")))
-        forms = [form.translate(_HOMOGLYPHS).casefold() for form in forms]
-    if any(ch in text for ch in "013457@$"):
+    forms = [text.lower()] if text.isascii() else [f.casefold() for f in _unmarked_forms(text)]
+    # Digits for letters ("1gn0re"): only where a digit touches a letter.
+    if _LEET_RE.search(text):
         forms += [form.translate(_LEET) for form in forms]
     return forms
 
@@ -231,13 +235,17 @@ def _may_instruct(text: str) -> bool:
     return any("warta_" in form or _rules_to_try(form) for form in matching_forms(text))
 
 
+@functools.lru_cache(maxsize=4096)
 def hide_injections(text: str) -> str:
-    """Blank out (same length) the sentences of ``text`` that try to instruct the model."""
+    """Blank out (same length) the sentences of ``text`` that try to instruct the model.
+
+    Cached: the same passages come back for every option of a quiz and every rephrasing.
+    """
     if not _may_instruct(text):
         return text
     spans = sentence_spans(text)
     hidden = [span for span in spans if is_injection(text[span.start : span.end])]
-    if not hidden:
+    if not hidden and is_injection(_SENTENCE_END_RE.sub(" ", text)):
         # An instruction split over two sentences ("Ignore. All previous instructions.").
         for first, second in itertools.pairwise(spans):
             joined = (
