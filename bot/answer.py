@@ -15,6 +15,7 @@ from bot.injection import hide_field, hide_injections
 from bot.llm import Generator, TokenCallback
 from bot.prompts import NOT_FOUND, Passage, build_prompt, translation_prompt
 from retrieval.analysis import Lang, analyze, detect_language
+from retrieval.binarydocs import page_at
 from retrieval.search import Hit, Query, build_query, search_query
 from retrieval.snapshot import Snapshot
 from retrieval.store import CorpusIndex
@@ -248,5 +249,8 @@ def _cite_choice(pick: Pick) -> Cited:
     """Answer with the picked option, cited to the sentence that states it."""
     a = pick.hit.article
     quote = a.text[pick.start : pick.end]
-    citation = Citation(1, a.id, a.title, a.url, a.date, quote, pick.start, pick.end, a.source)
+    page = page_at(a.metadata.get("pages") or (), pick.start)
+    citation = Citation(
+        1, a.id, a.title, a.url, a.date, quote, pick.start, pick.end, a.source, page
+    )
     return Cited(f"{pick.choice} [1].", (citation,))

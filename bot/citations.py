@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from retrieval.analysis import Lang, analyze, detect_language, normalise
+from retrieval.binarydocs import page_at
 from retrieval.chunking import sentence_spans
 from retrieval.documents import Article
 
@@ -46,6 +47,7 @@ class Citation:
     start: int
     end: int
     source: str | None = None  # the publication, e.g. "Bisnis.com"
+    page: int | None = None  # the PDF/DOCX page the quote starts on ("hal. 3" / "p. 3")
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,8 @@ def make_citation(n: int, source: Source, span: tuple[int, int]) -> Citation:
     """Build citation ``n`` quoting ``source.article.text[span]``."""
     a = source.article
     start, end = span
-    return Citation(n, a.id, a.title, a.url, a.date, a.text[start:end], start, end, a.source)
+    page = page_at(a.metadata.get("pages") or (), start)
+    return Citation(n, a.id, a.title, a.url, a.date, a.text[start:end], start, end, a.source, page)
 
 
 def verify(

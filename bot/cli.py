@@ -195,7 +195,8 @@ def render_answer(answer: Answer) -> str:
         for c in answer.citations:
             title = c.title or c.source or i18n.text("untitled", answer.language)
             source = c.source if c.title else None
-            meta = " · ".join(x for x in (title, source, c.date, c.url) if x)
+            page = f"{'hal.' if answer.language == 'id' else 'p.'} {c.page}" if c.page else None
+            meta = " · ".join(x for x in (title, source, c.date, page, c.url) if x)
             lines.append(f"[{c.n}] {meta}")
             lines.append(f"    “{c.quote}”")
     return "\n".join(lines)

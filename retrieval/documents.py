@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from retrieval.binarydocs import parse_docx, parse_pdf
 from retrieval.dates import dateline_date, dateline_source, iso_date, url_source
 from retrieval.htmltext import extract_html
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".json", ".jsonl"})
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf", ".docx"})
 DEFAULT_MAX_BYTES = 10_000_000
 _TITLE_MAX_CHARS = 150
 _HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
@@ -255,6 +256,27 @@ def _html_article(relpath: str, html: str) -> Article:
     )
 
 
+def _paged_article(relpath: str, data: bytes, suffix: str) -> Article:
+    """Build an article from a PDF or DOCX; ``metadata["pages"]`` holds page start offsets."""
+    if not data.strip():
+        raise ValueError("empty file")
+    doc = parse_pdf(data) if suffix == ".pdf" else parse_docx(data)
+    metadata: dict[str, Any] = {"pages": list(doc.pages)} if doc.pages else {}
+    if doc.notes:
+        metadata["notes"] = list(doc.notes)
+    first = doc.text.partition("\n")[0].strip()
+    title = doc.title or (first if _looks_like_title(first) else "")
+    return Article(
+        id=path_id(relpath),
+        title=title,
+        text=doc.text,
+        date=_lead_date(doc.text) or doc.date,
+        path=relpath,
+        metadata=metadata,
+        source=dateline_source(doc.text),
+    )
+
+
 def _json_records(relpath: str, text: str) -> Iterator[tuple[str, object] | Skipped]:
     """Yield (where, record) from .json/.jsonl text, or ``Skipped`` for a malformed line."""
     if relpath.endswith(".jsonl"):
@@ -286,6 +308,8 @@ def parse_file(relpath: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES)
         raise ValueError(f"unsupported file type '{suffix or relpath}'")
     if len(data) > max_bytes:
         raise ValueError(f"file is {len(data):,} bytes, over the {max_bytes:,}-byte limit")
+    if suffix in (".pdf", ".docx"):
+        return FileLoad((_paged_article(relpath, data, suffix),), ())
     text = _decode(data)
     if not text.strip():
         raise ValueError("empty file")

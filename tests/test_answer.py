@@ -509,6 +509,7 @@ def test_to_json_has_exactly_the_contract_fields(index: CorpusIndex) -> None:
                 "start": 0,
                 "end": len(KIM_1),
                 "source": "example.id",
+                "page": None,
             }
         ],
         "model": "fake",

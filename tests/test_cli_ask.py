@@ -199,7 +199,7 @@ def test_ask_json_with_the_real_model(
     assert data["citations"]
     for c in data["citations"]:
         assert list(c) == [
-            "n", "article_id", "title", "url", "date", "quote", "start", "end", "source",
+            "n", "article_id", "title", "url", "date", "quote", "start", "end", "source", "page",
         ]  # fmt: skip
         assert (c["article_id"], c["date"], c["source"]) == (
             seed_file.stem,

@@ -343,7 +343,7 @@ def test_every_file_gets_exactly_one_right_report_line(corpus: Path) -> None:
     (corpus / "luar.txt").symlink_to(corpus.parent / "rahasia.env")
     (corpus / "hilang.txt").symlink_to("tidak-ada.txt")
     os.mkfifo(corpus / "pipa.txt")
-    (corpus / "scan.pdf").write_bytes(b"%PDF-1.4")
+    (corpus / "scan.tiff").write_bytes(b"II*\x00")
     _, report = build([corpus], PARAMS, max_file_bytes=100_000)
     assert report.lines()[1:] == [
         "  added: beras.txt",
@@ -352,7 +352,7 @@ def test_every_file_gets_exactly_one_right_report_line(corpus: Path) -> None:
         "  skipped: hilang.txt: dangling symbolic link (its target does not exist)",
         "  skipped: luar.txt: symbolic link to a file outside the corpus",
         "  skipped: pipa.txt: not a regular file (a named pipe)",
-        "  skipped: scan.pdf: unsupported file type '.pdf'",
+        "  skipped: scan.tiff: unsupported file type '.tiff'",
         "  skipped: baris\\nbaru.txt: empty file",
         "  skipped: kosong.txt: empty file",
     ]

@@ -252,7 +252,7 @@ def test_json_file_with_no_valid_record_is_unusable() -> None:
         ("empty.md", b"", "empty file"),
         ("blank.txt", b" \n\t\n", "empty file"),
         ("bad.json", b'{"id": "a", "text": ', "malformed JSON: Expecting value (line 1)"),
-        ("doc.pdf", b"%PDF-1.4", "unsupported file type '.pdf'"),
+        ("doc.xls", b"\xd0\xcf\x11\xe0", "unsupported file type '.xls'"),
     ],
 )
 def test_unusable_file_raises_with_reason(name: str, data: bytes, reason: str) -> None:
@@ -298,7 +298,7 @@ def write_messy_corpus(root: Path) -> None:
     (root / "empty.txt").write_bytes(b"")
     (root / "broken.json").write_text('[{"id": "x", "text": "a"}')
     (root / "huge.txt").write_bytes(b"Harga naik. " * 1_000)
-    (root / "scan.pdf").write_bytes(b"%PDF-1.4")
+    (root / "scan.tiff").write_bytes(b"II*\x00")
     (root / ".hidden.txt").write_text("Tersembunyi.\n")
     (root / ".git").mkdir()
     (root / ".git" / "HEAD.txt").write_text("ref\n")
@@ -314,7 +314,7 @@ def test_bad_files_never_hide_good_ones(tmp_path: Path) -> None:
     # Files load in path order, so the first copy of id j1 is the one in lines.jsonl.
     assert snap.article("j1") == Article(id="j1", title="", text="Id kembar.", path="lines.jsonl")
     assert report.skipped == (
-        Skipped("scan.pdf", "unsupported file type '.pdf'"),
+        Skipped("scan.tiff", "unsupported file type '.tiff'"),
         Skipped("binary.txt", "binary file (contains NUL bytes)"),
         Skipped("broken.json", "malformed JSON: Expecting ',' delimiter (line 1)"),
         Skipped("empty.txt", "empty file"),
@@ -347,7 +347,7 @@ def test_scan_corpus_lists_supported_files_only(tmp_path: Path) -> None:
         "latin.md", "lines.jsonl", "list.json", "nasional/beras.txt",
     ]  # fmt: skip
     assert files["nasional/beras.txt"] == root / "nasional" / "beras.txt"
-    assert skipped == [Skipped("scan.pdf", "unsupported file type '.pdf'")]
+    assert skipped == [Skipped("scan.tiff", "unsupported file type '.tiff'")]
 
 
 def test_ids_are_stable_across_reloads(tmp_path: Path) -> None:

@@ -142,10 +142,11 @@ async def test_an_uploaded_document_is_validated_saved_and_indexed(tmp_path: Pat
         ("../escape.txt", b"Hello\nworld", "the file name must be a plain name"),
         (".hidden.txt", b"Hello\nworld", "the file name must be a plain name"),
         (
-            "report.pdf",
-            b"%PDF-1.4",
-            "only .htm, .html, .json, .jsonl, .md, .txt files can be added",
+            "report.xls",
+            b"\xd0\xcf\x11\xe0",
+            "only .docx, .htm, .html, .json, .jsonl, .md, .pdf, .txt files can be added",
         ),
+        ("report.pdf", b"%PDF-1.4", "not a readable PDF: "),
     ],
 )
 async def test_a_bad_document_is_refused_with_the_reason_and_nothing_is_written(

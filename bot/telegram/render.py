@@ -142,6 +142,9 @@ def source_title(citation: Citation, lang: Lang) -> str:
     return shorten(name, TITLE_CHARS) if name else i18n.text("untitled", lang)
 
 
+PAGE_LABEL: dict[Lang, str] = {"id": "hal.", "en": "p."}
+
+
 def source_meta(title: str, source: str | None, date: str | None) -> str:
     """Return what follows a title: the source (when the title is not already it) and date."""
     parts = [source if title.strip() and source else None, date]
@@ -154,6 +157,8 @@ def source_lines(citations: Sequence[Citation], lang: Lang) -> list[Segment]:
     segments = [markup(f"\n\n<b>{escape(heading)}</b>", f"\n\n{heading}")]
     for c in citations:
         meta = source_meta(c.title, c.source, c.date)
+        if c.page is not None:
+            meta = " · ".join(x for x in (meta, f"{PAGE_LABEL[lang]} {c.page}") if x)
         date = f" · {meta}" if meta else ""
         prefix = f"\n[{c.n}] "
         title = link(c.url, source_title(c, lang))
