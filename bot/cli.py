@@ -323,11 +323,11 @@ def _undecodable_argument(args: argparse.Namespace) -> str | None:
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError as exc:
-                byte = (
-                    ord(item[exc.start]) - 0xDC00 if "\udc80" <= item[exc.start] <= "\udcff" else 0
+                code = ord(item[exc.start])  # U+DC80..U+DCFF stand for the bytes 0x80..0xFF
+                shown = (
+                    f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
                 )
-                where = f"byte 0x{byte:02x}" if byte else f"character {exc.start + 1}"
-                return f"the {name} argument is not valid UTF-8 text ({where}); pass UTF-8 text"
+                return f"the {name} argument is not valid UTF-8 text ({shown}); pass UTF-8 text"
     return None
 
 

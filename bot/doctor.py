@@ -36,7 +36,7 @@ def _corpus(settings: Settings) -> Check:
     dirs = ", ".join(str(d) for d in settings.corpus_dir)
     if not files:
         return Check("FAIL", "corpus", f"no article files in {dirs}")
-    note = f" ({len(skipped)} unsupported files ignored)" if skipped else ""
+    note = f" ({len(skipped)} skipped; `warta index` says why)" if skipped else ""
     return Check("ok", "corpus", f"{len(files)} files in {dirs}{note}")
 
 

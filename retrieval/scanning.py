@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Callable, Sequence
@@ -30,7 +31,7 @@ def _oserror_reason(exc: OSError) -> str:
 
 def _special_kind(mode: int) -> str:
     """Name a file type that is neither a regular file nor a directory."""
-    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return next((name for test, name in _KINDS if test(mode)), "an unknown file type")
 
 
 def _follow(path: Path, real_roots: Sequence[Path]) -> tuple[Path, os.stat_result] | str:
@@ -40,12 +41,12 @@ def _follow(path: Path, real_roots: Sequence[Path]) -> tuple[Path, os.stat_resul
     except FileNotFoundError:
         return "dangling symbolic link (its target does not exist)"
     except OSError as exc:
-        if "loop" in (exc.strerror or "").lower() or exc.errno == 40:
+        if exc.errno == errno.ELOOP:
             return "symbolic link loop"
         return f"symbolic link cannot be resolved: {_oserror_reason(exc)}"
     if not any(target == root or target.is_relative_to(root) for root in real_roots):
         # The target is not named: the report reaches chat admins, and the path is the leak.
-        return "symbolic link to a file outside the corpus"
+        return "symbolic link pointing outside the corpus"
     try:
         return target, target.stat()
     except OSError as exc:

@@ -59,8 +59,8 @@ def test_symlink_out_of_the_corpus_is_skipped_not_read(corpus: Path) -> None:
     files, skipped = scan_corpus([corpus])
     assert files == {"beras.txt": corpus / "beras.txt"}
     assert skipped == [
-        Skipped("absolute.txt", "symbolic link to a file outside the corpus"),
-        Skipped("passwd.txt", "symbolic link to a file outside the corpus"),
+        Skipped("absolute.txt", "symbolic link pointing outside the corpus"),
+        Skipped("passwd.txt", "symbolic link pointing outside the corpus"),
     ]
 
 
@@ -210,7 +210,7 @@ def test_cli_never_serves_a_linked_secret(corpus: Path, tmp_path: Path) -> None:
     assert index.returncode == 0, index.stderr
     assert index.stdout.splitlines()[1:] == [
         "  added: beras.txt",
-        "  skipped: env.txt: symbolic link to a file outside the corpus",
+        "  skipped: env.txt: symbolic link pointing outside the corpus",
     ]
     search = warta("search", "WARTA_TELEGRAM_TOKEN rahasia", "--json")
     assert (search.returncode, json.loads(search.stdout)["results"]) == (0, [])
@@ -350,7 +350,7 @@ def test_every_file_gets_exactly_one_right_report_line(corpus: Path) -> None:
         "  added: utf16.txt",
         # What the scan refuses comes first, then what fails to load, each in path order.
         "  skipped: hilang.txt: dangling symbolic link (its target does not exist)",
-        "  skipped: luar.txt: symbolic link to a file outside the corpus",
+        "  skipped: luar.txt: symbolic link pointing outside the corpus",
         "  skipped: pipa.txt: not a regular file (a named pipe)",
         "  skipped: scan.tiff: unsupported file type '.tiff'",
         "  skipped: baris\\nbaru.txt: empty file",
