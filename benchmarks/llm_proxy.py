@@ -48,9 +48,12 @@ class Proxy:
                     if name.lower() not in _HOP:
                         response.headers[name] = value
                 await response.prepare(request)
-                async for chunk in upstream.content.iter_any():
-                    await response.write(chunk)
-                await response.write_eof()
+                try:
+                    async for chunk in upstream.content.iter_any():
+                        await response.write(chunk)
+                    await response.write_eof()
+                except ConnectionResetError:
+                    pass  # the client stopped reading (a stop sequence): drop the upstream too
                 return response
         finally:
             self.busy[backend] -= 1

@@ -58,6 +58,7 @@ class Outcome:
 
     chat: FakeChat
     message_id: int
+    text: str
     asked_at: float
     answered_at: float | None = None
     finals: int = 0
@@ -99,9 +100,9 @@ def questions(count: int, facqa: Path, *, repeat: float = 0.0) -> list[str]:
     out: list[str] = []
     fresh = 0
     for i in range(count):
-        # Every 10 questions, int(10 * repeat) of them repeat one asked 7 places earlier.
-        if i >= 7 and (i % 10) < round(10 * repeat):
-            out.append(out[i - 7])
+        # Spread the repeats evenly; each asks again what was asked up to 5 places earlier.
+        if i and int((i + 1) * repeat) > int(i * repeat):
+            out.append(out[i - min(i, 5)])
         else:
             out.append(found[fresh % len(found)])
             fresh += 1
@@ -120,7 +121,8 @@ async def user(api: FakeBotAPI, chat: FakeChat, asks: list[str], out: Run, timeo
     for text in asks:
         update_id = api.send_text(chat, chat.user, text)
         pending = [u for u in api.pending_updates if u["update_id"] == update_id]
-        outcome = Outcome(chat, pending[0]["message"]["message_id"], time.monotonic())
+        message_id = pending[0]["message"]["message_id"]
+        outcome = Outcome(chat, message_id, text, time.monotonic())
         out.outcomes.append(outcome)
 
         def answered(o: Outcome = outcome) -> bool:
@@ -238,6 +240,7 @@ def figures(out: Run, state: BotState, elapsed: float) -> dict[str, object]:
     cache = state.answer_cache
     return {
         "questions": len(out.outcomes),
+        "distinct": len({o.text for o in out.outcomes}),
         "model": state.model_name,
         "slots": state.queue.slots,
         "articles": len(state.index.snapshot.articles),
@@ -383,6 +386,9 @@ def main(argv: list[str] | None = None) -> int:
                     rows.append({**row, "server_rss_mb": rss / 2**20})
                     print(json.dumps(rows[-1]), file=sys.stderr)
     print(f"{args.users} users x {args.questions} questions, {rows[0]['articles']} articles")
+    for mix in dict.fromkeys(r["mix"] for r in rows):
+        row = next(r for r in rows if r["mix"] == mix)
+        print(f"{mix}: {row['questions']} questions, {row['distinct']} distinct")
     print_table(rows)
     bad = [r for r in rows if r["lost"] or r["duplicated"]]
     return 1 if bad else 0

@@ -83,8 +83,9 @@ def llm_server(
         *("--model", str(model), "--model_alias", model.stem),
         *("--host", HOST, "--port", str(port)),
         *("--n_ctx", str(n_ctx), "--n_threads", str(n_threads), "--seed", "0"),
-        # By default a second request cuts the stream of the one in progress.
-        *("--interrupt_requests", "False"),
+        # By default a second request cuts the stream of the one in progress, and the
+        # logits of every prompt token are kept (2 GB with Gemma 3's 262k vocabulary).
+        *("--interrupt_requests", "False", "--logits_all", "False"),
         *(("--api_key", api_key) if api_key else ()),
         *extra,
     ]
