@@ -11,6 +11,7 @@ import functools
 import json
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import overload
 
@@ -44,7 +45,18 @@ def article_from_record(record: dict[str, object]) -> Article:
     return Article(**record)  # type: ignore[arg-type]
 
 
-class StoredArticles(Sequence[Article]):
+class _Articles(Sequence[Article]):
+    """A sequence of articles that are built when asked for; equal to any equal sequence."""
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class StoredArticles(_Articles):
     """A read-only sequence of the articles in one ``articles.jsonl``, loaded on demand."""
 
     def __init__(self, path: Path) -> None:
@@ -78,13 +90,48 @@ class StoredArticles(Sequence[Article]):
     def __iter__(self) -> Iterator[Article]:
         return (self._load(i) for i in range(len(self)))
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-
-    __hash__ = None  # type: ignore[assignment]
+    def line(self, i: int) -> bytes:
+        """Return article ``i``'s stored JSON line, newline included (copied by reloads)."""
+        start, end = int(self._offsets[i]), int(self._offsets[i + 1])
+        line = os.pread(self._fd, end - start, start)
+        return line if line.endswith(b"\n") else line + b"\n"
 
     def _read(self, i: int) -> Article:
         start, end = int(self._offsets[i]), int(self._offsets[i + 1])
         return article_from_record(json.loads(os.pread(self._fd, end - start, start)))
+
+
+@dataclass(frozen=True)
+class StoredRef:
+    """An unchanged article of the last generation, left on disk while a reload runs."""
+
+    store: StoredArticles
+    index: int
+    id: str
+
+
+class ArticleList(_Articles):
+    """A new generation's articles: fresh ones in memory, unchanged ones still on disk."""
+
+    def __init__(self, items: list[Article | StoredRef]) -> None:
+        """Keep the items in order."""
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, i: int) -> Article: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Article]: ...
+
+    def __getitem__(self, i: int | slice) -> Article | Sequence[Article]:
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self))))
+        item = self._items[i]
+        return item.store[item.index] if isinstance(item, StoredRef) else item
+
+    def items(self) -> list[Article | StoredRef]:
+        """Return the items as kept (so a writer can copy stored lines without parsing)."""
+        return self._items

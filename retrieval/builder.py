@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.analysis import Lang, analyze, detect_language
+from retrieval.articles import ArticleList, StoredArticles, StoredRef
 from retrieval.bm25 import I32, I64, TF, CompactBM25, forward_from_tokens
 from retrieval.chunking import chunk_spans
 from retrieval.documents import UNREADABLE, Article, Skipped, display_path, read_file
 from retrieval.scanning import scan_corpus
-from retrieval.snapshot import BuildParams, FileEntry, Snapshot, make_snapshot
+from retrieval.snapshot import BuildParams, FileEntry, Snapshot, date_range, make_snapshot
 
 Progress = Callable[[int, int], None]
 
@@ -111,7 +112,7 @@ class _FileRead:
     """One file's outcome: its fingerprint, its articles and what was skipped inside it."""
 
     entry: FileEntry  # article_ids are filled in by the accumulator
-    articles: tuple[Article, ...]
+    articles: tuple[Article | StoredRef, ...]
     skipped: tuple[Skipped, ...]
     reused: bool
 
@@ -120,18 +121,26 @@ def _read(rel: str, path: Path, plan: _Plan, old: Snapshot | None, *, max_bytes:
     """Take an unchanged file's articles from ``old``, or read it (or say why not)."""
     entry = plan.reuse.get(rel)
     if entry is not None and old is not None:
-        articles = tuple(old.articles[old.article_index[i]] for i in entry.article_ids)
+        articles = tuple(_unchanged(old, article_id) for article_id in entry.article_ids)
         return _FileRead(entry, articles, entry.skipped, reused=True)
     fingerprint, loaded = read_file(path, rel, max_bytes=max_bytes)
     entry = FileEntry(fingerprint.size, fingerprint.mtime_ns, fingerprint.sha256, ())
     return _FileRead(entry, loaded.articles, loaded.skipped, reused=False)
 
 
+def _unchanged(old: Snapshot, article_id: str) -> Article | StoredRef:
+    """Return an unchanged article: a reference when it is on disk (not parsed, not in RAM)."""
+    i = old.article_index[article_id]
+    if isinstance(old.articles, StoredArticles):
+        return StoredRef(old.articles, i, article_id)
+    return old.articles[i]
+
+
 @dataclass(frozen=True)
 class _Indexed:
     """One article with its language, chunk spans and forward index (term ids, tfs)."""
 
-    article: Article
+    article: Article | StoredRef
     lang: Lang
     spans: I32
     forward: tuple[I64, I32, TF]
@@ -162,9 +171,18 @@ class _Accumulator:
                 continue
             self._seen[article.id] = rel
             kept.append(article.id)
-            reuse = read.reused and self.old is not None
-            self.items.append(self._copy(article) if reuse else self._analyse(article))
-        self.entries[rel] = replace(read.entry, article_ids=tuple(kept), skipped=tuple(skipped))
+            if read.reused and self.old is not None:
+                self.items.append(self._copy(article))
+            else:
+                assert isinstance(article, Article)  # read from its file just now
+                self.items.append(self._analyse(article))
+        dates = read.entry.dates
+        if not read.reused:
+            fresh = (a for a in read.articles if isinstance(a, Article) and a.id in kept)
+            dates = date_range(a.date for a in fresh)
+        self.entries[rel] = replace(
+            read.entry, article_ids=tuple(kept), skipped=tuple(skipped), dates=dates
+        )
         self.skipped.extend(skipped)
 
     def _analyse(self, article: Article) -> _Indexed:
@@ -179,7 +197,7 @@ class _Accumulator:
         forward = forward_from_tokens((analyze(t, lang) for t in texts), self.vocab, self.terms)
         return _Indexed(article, lang, spans, forward)
 
-    def _copy(self, article: Article) -> _Indexed:
+    def _copy(self, article: Article | StoredRef) -> _Indexed:
         old = self.old
         assert old is not None and old.bm25 is not None
         a = old.article_index[article.id]
@@ -216,13 +234,16 @@ class _Accumulator:
         bm25 = _bm25(self.terms, forward, self.params) if len(chunks) else None
         return make_snapshot(
             self.params,
-            [i.article for i in items],
+            ArticleList([i.article for i in items]),
             [i.lang for i in items],
             chunks,
             bm25,
             self.entries,
             self.skipped,
             time.time(),
+            ids=[i.article.id for i in items],
+            # From each file's range: no unchanged article is read for it.
+            date_range=date_range(d for e in self.entries.values() for d in e.dates),
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.analysis import ANALYZER_VERSION, LANGS, Lang
-from retrieval.articles import StoredArticles
+from retrieval.articles import ArticleList, StoredArticles, StoredRef
 from retrieval.bm25 import ARRAY_NAMES, CompactBM25
 from retrieval.chunking import Chunk
 from retrieval.documents import Article, Skipped
@@ -41,6 +41,7 @@ class FileEntry:
     sha256: str
     article_ids: tuple[str, ...]
     skipped: tuple[Skipped, ...] = ()
+    dates: tuple[str | None, str | None] = (None, None)  # earliest and latest article date
 
 
 @dataclass(frozen=True)
@@ -93,11 +94,16 @@ class Snapshot:
         """Return the earliest and latest article dates (as given in the corpus)."""
         if self.date_range is not None:
             return self.date_range
-        parsed = [(when, a.date) for a in self.articles if a.date and (when := parse_date(a.date))]
-        if not parsed:
-            return None, None
-        parsed.sort()
-        return parsed[0][1], parsed[-1][1]
+        return date_range(a.date for a in self.articles)
+
+
+def date_range(dates: Iterable[str | None]) -> tuple[str | None, str | None]:
+    """Return the earliest and latest of ``dates`` that parse (as given), or (None, None)."""
+    parsed = [(when, d) for d in dates if d and (when := parse_date(d))]
+    if not parsed:
+        return None, None
+    parsed.sort()
+    return parsed[0][1], parsed[-1][1]
 
 
 # Date shapes seen in news feeds; day-first only when month-first cannot be right.
@@ -140,7 +146,7 @@ def make_snapshot(
         ids = [a.id for a in articles]
     return Snapshot(
         params=params,
-        articles=articles if isinstance(articles, StoredArticles) else tuple(articles),
+        articles=tuple(articles) if isinstance(articles, list) else articles,
         languages=tuple(languages),
         chunks=chunks,
         bm25=bm25,
@@ -188,8 +194,12 @@ def write_snapshot(snap: Snapshot, directory: Path) -> None:
     # errors="backslashreplace": a lone surrogate (an undecodable file name, a JSON "\\udce9")
     # can only sit inside a JSON string, where its \\udce9 escape reads back as the same text.
     with open(directory / "articles.jsonl", "w", encoding="utf-8", errors="backslashreplace") as fh:
-        for article, lang in zip(snap.articles, snap.languages, strict=True):
-            fh.write(json.dumps(_article_record(article, lang), ensure_ascii=False) + "\n")
+        items = snap.articles.items() if isinstance(snap.articles, ArticleList) else snap.articles
+        for item, lang in zip(items, snap.languages, strict=True):
+            if isinstance(item, StoredRef):  # unchanged: its line is copied, never parsed
+                fh.write(item.store.line(item.index).decode("utf-8"))
+            else:
+                fh.write(json.dumps(_article_record(item, lang), ensure_ascii=False) + "\n")
     arrays: dict[str, npt.NDArray[np.generic]] = {"chunks": snap.chunks}
     terms: list[str] = []
     if snap.bm25 is not None:
@@ -275,6 +285,7 @@ def _read_body(directory: Path, meta: dict[str, Any], params: BuildParams) -> Sn
             sha256=v["sha256"],
             article_ids=tuple(v["article_ids"]),
             skipped=tuple(Skipped(**s) for s in v["skipped"]),
+            dates=(v["dates"][0], v["dates"][1]),
         )
         for k, v in meta["files"].items()
     }

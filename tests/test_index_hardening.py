@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.articles import StoredArticles
+from retrieval.articles import ArticleList, StoredArticles
+from retrieval.builder import build
 from retrieval.search import search
 from retrieval.store import CorpusIndex
 from tests.builders import env_without_warta
@@ -293,3 +294,26 @@ def test_a_loaded_generation_reads_its_articles_on_demand(tmp_path: Path) -> Non
     assert snap.article("b") is not None and snap.article("b").title == "Gula"
     assert snap.dates() == ("2024-05-01", "2024-05-02") == built.snapshot.dates()
     assert snap.languages == ("id", "id", "id")
+
+
+def test_a_reload_copies_unchanged_articles_without_reading_them(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, day, word in (("a", "01", "beras"), ("b", "05", "gula"), ("c", "09", "kopi")):
+        record = {"id": name, "date": f"2024-05-{day}", "text": f"Harga {word} naik."}
+        (corpus / f"{name}.json").write_text(json.dumps(record))
+    index = CorpusIndex([corpus], tmp_path / "data")
+    index.open()
+    (corpus / "a.json").unlink()  # the earliest date goes
+    (corpus / "c.json").write_text(json.dumps({"id": "c", "date": "2024-05-07", "text": "Kopi."}))
+    loaded = index.snapshot
+    snap, report = build([corpus], index.params, old=loaded, max_file_bytes=10_000)
+    assert (report.removed, report.updated) == (("a.json",), ("c.json",))
+    assert isinstance(snap.articles, ArticleList)
+    kinds = [type(item).__name__ for item in snap.articles.items()]
+    assert kinds == ["StoredRef", "Article"]  # b is still on disk, c was read just now
+    assert snap.dates() == ("2024-05-05", "2024-05-07")
+    assert [a.text for a in snap.articles] == ["Harga gula naik.", "Kopi."]
+    index.reload()
+    assert index.snapshot.dates() == ("2024-05-05", "2024-05-07")
+    assert index.snapshot.article("b") == loaded.article("b")
