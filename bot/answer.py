@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 from bot import i18n
@@ -19,6 +20,7 @@ from retrieval.binarydocs import page_at
 from retrieval.search import Hit, Query, build_query, search_query
 from retrieval.snapshot import Snapshot
 from retrieval.store import CorpusIndex
+from retrieval.timesearch import question_window, timed_hits
 
 Mode = Literal["generated", "extractive", "choice", "abstained"]
 
@@ -118,6 +120,8 @@ class Answerer:
     crosslingual: bool = True
     llm_translate: bool = False
     passage_chars: int = 360
+    # The clock in WARTA_TIMEZONE for time words in questions; None: no date handling.
+    clock: Callable[[], datetime] | None = None
 
     def _select(
         self, hits: list[Hit], snap: Snapshot, weights: Mapping[str, float]
@@ -178,14 +182,19 @@ class Answerer:
         lang = detect_language(question)
         snap = self.index.snapshot
         corpus_langs = frozenset(snap.languages)
+        # Time words ("kemarin", "latest") pick the dates; they are not search terms.
+        topic, window = question_window(question, self.clock()) if self.clock else (question, None)
         query = build_query(
-            question,
+            topic,
             lang=lang,
             corpus_langs=corpus_langs,
             crosslingual=self.crosslingual,
             translation=self._translate(question, lang, corpus_langs),
         )
-        hits = search_query(snap, query, k=self.top_k * 3)
+        if self.clock is None:
+            hits = search_query(snap, query, k=self.top_k * 3)
+        else:
+            hits = timed_hits(snap, query, window, k=self.top_k * 3)
         cover = coverage(hits, snap, query)
         t_retrieved = time.perf_counter()
         timings = {"retrieve": (t_retrieved - t0) * 1000, "generate": 0.0}

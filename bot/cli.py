@@ -9,8 +9,10 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot import i18n
 from bot.answer import Answer, Answerer
@@ -26,7 +28,7 @@ from bot.settings import (
 )
 from bot.telegram.logs import SecretMask, install_mask
 from retrieval.errors import WartaError
-from retrieval.search import search
+from retrieval.timesearch import dated_search
 
 log = logging.getLogger("warta")
 
@@ -159,7 +161,8 @@ def _cmd_search(settings: Settings, args: argparse.Namespace) -> int:
     if args.k < 1:
         raise WartaError(f"-k must be at least 1, got {args.k}")
     snap = build_index(settings, corpus=args.corpus).snapshot
-    hits = search(snap, args.query, k=args.k, crosslingual=settings.crosslingual)
+    now = datetime.now(ZoneInfo(settings.timezone))  # time words resolve in WARTA_TIMEZONE
+    hits, _ = dated_search(snap, args.query, now=now, k=args.k, crosslingual=settings.crosslingual)
     if args.json:
         results = [
             {

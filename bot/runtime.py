@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from functools import partial
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.answer import Answerer
 from bot.errors import SettingsError
@@ -94,4 +97,5 @@ def build_answerer(settings: Settings, index: CorpusIndex, generator: Generator)
         min_coverage=settings.abstain_score,
         crosslingual=settings.crosslingual,
         llm_translate=settings.llm_translate,
+        clock=partial(datetime.now, ZoneInfo(settings.timezone)),
     )

@@ -340,3 +340,16 @@ def stories_name(folder: Path, url: str) -> str:
     return next(
         p.name for p in folder.glob("*.json") if json.loads(p.read_text()).get("url") == url
     )
+
+
+def test_a_feed_item_whose_page_is_old_is_skipped(server: NewsServer, tmp_path: Path) -> None:
+    old = serve_story(server, "/arsip", "gula", day=TODAY - timedelta(days=90))
+    server.routes["/rss"] = Route(rss([item(old, "gula", D0)]))  # the feed calls it new
+    ing = ingestor(tmp_path, max_article_age_days=30)
+    ing.add_feed(server.url("/rss"))
+    report = ing.poll()
+    day = (TODAY - timedelta(days=90)).date().isoformat()
+    assert report.feeds[0].skipped == [
+        (old, f"published {day}, older than max_article_age_days (30)")
+    ]
+    assert (report.added, stories(tmp_path)) == (0, [])

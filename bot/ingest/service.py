@@ -186,6 +186,9 @@ class Ingestor:
             return
         if story.duplicate_of:
             report.skipped.append((item.link, f"same text as {story.duplicate_of}"))
+        elif story.date and self._too_old(story.date):  # the page's own date, not the feed's
+            (self.config.folder / story.file).unlink(missing_ok=True)
+            report.skipped.append((item.link, self._age_reason(story.date)))
         else:
             report.added.append(story)
 
