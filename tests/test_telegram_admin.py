@@ -12,7 +12,7 @@ import pytest
 
 from bot.llm.remote import RemoteConfig, RemoteGenerator
 from bot.telegram import texts
-from tests.fake_llm import FakeLlmServer
+from tests.fake_llm import FakeLlmServer, Hang
 from tests.fakebotapi import FakeBotAPI
 from tests.telegram_harness import (
     ADMIN_ID,
@@ -230,3 +230,24 @@ async def test_stats_say_when_the_model_server_is_unavailable(tmp_path: Path) ->
         "every 15 s)"
     )
     assert up == "Model: tamu-7b"
+
+
+async def test_a_hanging_model_server_shows_in_stats_and_the_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with FakeLlmServer(Hang()) as fake:
+        config = RemoteConfig(url=fake.url, model="tamu-7b", read_timeout_s=0.3, recovery_s=60)
+        generator = RemoteGenerator(config)
+        async with running_bot(tmp_path, generator=generator, llm_recovery_s=60) as bot:
+            chat = bot.api.private_chat(3101, language_code="id")
+            asked = bot.say(chat, SEED_QUESTION)
+            await bot.reply_text(chat, asked)  # an answer from the sources, or an apology
+            await bot.api.wait_for(lambda: not generator.health.available)
+            admin = bot.api.private_chat(ADMIN_ID, language_code="en")
+            model_line = (await bot.reply_text(admin, bot.say(admin, "/stats"))).splitlines()[3]
+
+    reason = f"the model server at {fake.url} sent nothing for 0.3 s (WARTA_LLM_READ_TIMEOUT_S)"
+    assert model_line.startswith("Model: tamu-7b — unavailable since ")
+    assert f"({reason}); answers come from the sources" in model_line
+    assert f"model unavailable: {reason}; answering from the sources" in caplog.text
+    assert len(fake.completions()) == 1
