@@ -61,6 +61,7 @@ class FakeLlm:
     script: deque[Action] = field(default_factory=deque)
     requests: list[Request] = field(default_factory=list)
     tokenizer: bool = False  # serve /extras/tokenize (one token per character, plus BOS)
+    models_status: int = 200  # what GET /v1/models answers
     stopping: threading.Event = field(default_factory=threading.Event)
     port: int = 0
 
@@ -83,7 +84,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self._record({})
-        if self.path == "/v1/models":
+        if self.path == "/v1/models" and self.fake.models_status != 200:
+            self._json(self.fake.models_status, {"error": {"message": "loading"}})
+        elif self.path == "/v1/models":
             self._json(200, {"object": "list", "data": [{"id": MODEL, "object": "model"}]})
         else:
             self._json(404, {"detail": "Not Found"})

@@ -279,3 +279,16 @@ def test_config_is_validated_early() -> None:
     with pytest.raises(ValueError, match="retries must be 0 or more, got -1"):
         RemoteConfig(url="http://x/v1", retries=-1)
     assert RemoteConfig(url="http://x/v1/").url == "http://x/v1"
+
+
+def test_connect_to_a_server_still_loading_its_model_starts_unavailable(fake: FakeLlm) -> None:
+    fake.models_status = 503
+
+    gen = RemoteGenerator.connect(RemoteConfig(url=fake.url, retries=0))
+
+    assert not gen.health.available
+    assert gen.health.report().reason == f"the model server at {fake.url} answered HTTP 503"
+    fake.models_status = 200
+    gen.health.succeeded()
+    assert gen.generate(PROMPT, max_tokens=5).text == "Kim naik kereta."
+    assert gen.name == MODEL

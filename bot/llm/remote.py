@@ -129,6 +129,10 @@ class RemoteGenerator:
             response = self._client.get(f"{self.config.url}/models")
         except httpx.HTTPError as exc:
             raise ModelUnavailable(self._describe(exc)) from exc
+        if response.status_code in _RETRYABLE:  # e.g. 503 while a server loads its model
+            raise ModelUnavailable(
+                f"the model server at {self.config.url} answered HTTP {response.status_code}"
+            )
         if response.status_code != 200:
             raise self._status_error(response)
         try:
