@@ -55,6 +55,69 @@ def forward_from_tokens(
     )
 
 
+# Postings handled at a time while inverting: temporaries stay a few MB, not 8 bytes a posting.
+_BLOCK = 1 << 18
+
+
+def invert(fwd_offsets: I64, fwd_terms: I32, fwd_tfs: TF, n_terms: int) -> tuple[I64, I32, TF, I64]:
+    """Return (post_offsets, post_docs, post_tfs, doc_len) of forward arrays, block by block.
+
+    The same postings as a stable sort of all term ids (each term's chunks in order), built
+    in one pass over blocks of whole chunks with a write cursor per term.
+    """
+    n_docs = len(fwd_offsets) - 1
+    df = np.bincount(fwd_terms, minlength=n_terms)
+    post_offsets = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
+    cursor = post_offsets[:-1].copy()
+    post_docs = np.empty(len(fwd_terms), dtype=np.int32)
+    post_tfs = np.empty(len(fwd_terms), dtype=np.uint16)
+    doc_len = np.empty(n_docs, dtype=np.int64)
+    d = 0
+    while d < n_docs:
+        end = int(np.searchsorted(fwd_offsets, fwd_offsets[d] + _BLOCK, side="right")) - 1
+        e = min(max(end, d + 1), n_docs)
+        bounds = fwd_offsets[d : e + 1]
+        a, z = int(bounds[0]), int(bounds[-1])
+        terms, tfs = fwd_terms[a:z], fwd_tfs[a:z]
+        # Chunk lengths as differences of a running sum (np.add.at is slow on tens of millions).
+        running = np.concatenate(([0], np.cumsum(tfs, dtype=np.int64)))
+        doc_len[d:e] = running[bounds[1:] - a] - running[bounds[:-1] - a]
+        if z > a:
+            docs = np.repeat(np.arange(d, e, dtype=np.int32), np.diff(bounds))
+            order = np.argsort(terms, kind="stable")
+            ordered = terms[order]
+            starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+            sizes = np.diff(np.append(starts, len(ordered)))
+            rank = np.arange(len(ordered)) - np.repeat(starts, sizes)
+            where = cursor[ordered] + rank
+            post_docs[where] = docs[order]
+            post_tfs[where] = tfs[order]
+            cursor[ordered[starts]] += sizes
+        d = e
+    return post_offsets, post_docs, post_tfs, doc_len
+
+
+def _first_seen(term_ids: I32, n_terms: int) -> I64:
+    """Return the term ids that occur, in order of first occurrence (block by block)."""
+    never = np.iinfo(np.int64).max
+    first = np.full(n_terms, never, dtype=np.int64)
+    for a in range(0, len(term_ids), _BLOCK):
+        ids, at = np.unique(term_ids[a : a + _BLOCK], return_index=True)
+        new = first[ids] == never
+        first[ids[new]] = at[new] + a
+    used = np.flatnonzero(first != never)
+    return used[np.argsort(first[used], kind="stable")]
+
+
+def _renumber(term_ids: I32, remap: I32) -> I32:
+    """Map term ids through ``remap``, in place when the array is ours to change."""
+    if not term_ids.flags.writeable:
+        return remap[term_ids]
+    for a in range(0, len(term_ids), _BLOCK):
+        term_ids[a : a + _BLOCK] = remap[term_ids[a : a + _BLOCK]]
+    return term_ids
+
+
 class CompactBM25(BM25Okapi):  # type: ignore[misc]
     """BM25Okapi with term → postings arrays; scores equal rank-bm25's for the same corpus.
 
@@ -88,20 +151,10 @@ class CompactBM25(BM25Okapi):  # type: ignore[misc]
         self.corpus_size = len(fwd_offsets) - 1
         if self.corpus_size < 1:
             raise ValueError("cannot index an empty corpus")
-        counts = np.diff(fwd_offsets)
-        doc_ids = np.repeat(np.arange(self.corpus_size, dtype=np.int32), counts)
-        # Chunk lengths as differences of a running sum (np.add.at is slow on tens of millions).
-        running = np.concatenate(([0], np.cumsum(fwd_tfs, dtype=np.int64)))
-        lengths = running[fwd_offsets[1:]] - running[fwd_offsets[:-1]]
-        del running
-        self.doc_len = lengths
-        self.avgdl = int(lengths.sum()) / self.corpus_size
-        order = np.argsort(fwd_terms, kind="stable")
-        df = np.bincount(fwd_terms, minlength=len(self.terms))
-        self.post_offsets = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
-        self.post_docs = doc_ids[order]
-        self.post_tfs = fwd_tfs[order]
-        del order, doc_ids
+        inverted = invert(fwd_offsets, fwd_terms, fwd_tfs, len(self.terms))
+        self.post_offsets, self.post_docs, self.post_tfs, self.doc_len = inverted
+        self.avgdl = int(self.doc_len.sum()) / self.corpus_size
+        df = np.diff(self.post_offsets)
         return {term: f for term, f in zip(self.terms, df.tolist(), strict=True) if f > 0}
 
     def _calc_idf(self, nd: dict[str, int]) -> None:
@@ -142,8 +195,7 @@ class CompactBM25(BM25Okapi):  # type: ignore[misc]
     ) -> CompactBM25:
         """Build from forward arrays (term ids into ``terms``), compacting unused terms."""
         # Renumber terms by first occurrence so idf sums add up in rank-bm25's order.
-        used, first = np.unique(fwd_terms, return_index=True)
-        used = used[np.argsort(first, kind="stable")]
+        used = _first_seen(fwd_terms, len(terms))
         remap = np.full(len(terms), -1, dtype=np.int32)
         remap[used] = np.arange(len(used), dtype=np.int32)
         self = cls.__new__(cls)
@@ -151,7 +203,7 @@ class CompactBM25(BM25Okapi):  # type: ignore[misc]
         self.terms = [terms[t] for t in used.tolist()]
         self.vocab = {t: i for i, t in enumerate(self.terms)}
         self.idf = {}
-        nd = self._build_from_forward(fwd_offsets, remap[fwd_terms], fwd_tfs)
+        nd = self._build_from_forward(fwd_offsets, _renumber(fwd_terms, remap), fwd_tfs)
         self._calc_idf(nd)
         return self
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from collections import Counter
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
+import retrieval.bm25
 from retrieval.analysis import analyze
 from retrieval.bm25 import ARRAY_NAMES, CompactBM25, forward_from_tokens
 from retrieval.chunking import chunk_article
@@ -232,3 +234,23 @@ def test_lucene_idf_is_positive_on_any_corpus(docs: Corpus) -> None:
     bm = CompactBM25(docs, idf_mode="lucene")
     assert (bm.idf_array > 0).all()
     assert all(bm.get_scores([w]).min() >= 0 for w in bm.terms)
+
+
+@pytest.mark.parametrize("block", [1, 5, 64])
+def test_inverting_in_small_blocks_gives_the_same_index(
+    block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(block)
+    words = [f"w{i}" for i in range(40)]
+    docs = [rng.choices(words, k=rng.randint(0, 30)) for _ in range(200)] + [words * 3]
+    whole = CompactBM25(docs)
+    monkeypatch.setattr(retrieval.bm25, "_BLOCK", block)
+    blocked = CompactBM25(docs)
+    for name in ARRAY_NAMES:
+        assert np.array_equal(getattr(blocked, name), getattr(whole, name)), name
+    # The same postings as one stable sort of every term id.
+    order = np.argsort(whole.fwd_terms, kind="stable")
+    docs_of = np.repeat(np.arange(len(docs)), np.diff(whole.fwd_offsets))
+    assert np.array_equal(blocked.post_docs, docs_of[order])
+    for query in (["w1"], ["w2", "w39", "w7"]):
+        assert np.array_equal(blocked.get_scores(query), BM25Okapi(docs).get_scores(query))
