@@ -12,6 +12,7 @@ from typing import Literal
 from bot import i18n
 from bot.choices import Pick, clean_choice, pick_choice, split_choices
 from bot.citations import Citation, Cited, Source, extractive, focus, is_degenerate, verify
+from bot.conversation import FollowUp, Turn, contextualize
 from bot.injection import hide_field, hide_injections
 from bot.llm import Generator, TokenCallback
 from bot.prompts import NOT_FOUND, Passage, build_prompt, translation_prompt
@@ -162,17 +163,28 @@ class Answerer:
         generation = self.generator.generate(translation_prompt(question, other), max_tokens=64)
         return generation.text.strip() or None
 
+    def _follow(self, question: str, lang: Lang, previous: Turn | None) -> FollowUp:
+        """Read ``question`` after the previous turn (or alone)."""
+        if previous is None:
+            return FollowUp(question, (), "new_topic")
+        return contextualize(
+            question, previous.question, previous.answer, lang=lang, crosslingual=self.crosslingual
+        )
+
     def answer(
         self,
         question: str,
         *,
         choices: Sequence[str] | None = None,
         on_token: TokenCallback | None = None,
+        previous: Turn | None = None,
     ) -> Answer:
         """Answer ``question``; ``on_token`` receives raw model text as it streams.
 
         A quiz (``choices`` given, or option lines after the question) is answered with the
-        option a passage states, when one does; otherwise like any question.
+        option a passage states, when one does; otherwise like any question. A follow-up
+        (``previous`` turn given) is searched with that turn's key terms and shown to the
+        model with its referent spelled out, unless it changes the topic.
         """
         t0 = time.perf_counter()
         question = question.strip()
@@ -180,6 +192,7 @@ class Answerer:
             question, choices = split_choices(question)
         options = tuple(dict.fromkeys(c for c in map(clean_choice, choices) if c))
         lang = detect_language(question)
+        follow = self._follow(question, lang, previous)
         snap = self.index.snapshot
         corpus_langs = frozenset(snap.languages)
         # Time words ("kemarin", "latest") pick the dates; they are not search terms.
@@ -190,6 +203,7 @@ class Answerer:
             corpus_langs=corpus_langs,
             crosslingual=self.crosslingual,
             translation=self._translate(question, lang, corpus_langs),
+            context=follow.terms,
         )
         if self.clock is None:
             hits = search_query(snap, query, k=self.top_k * 3)
@@ -230,7 +244,7 @@ class Answerer:
             Passage(s.n, hide_field(s.article.title) or "", hide_field(s.article.date), s.text)
             for s in sources
         ]
-        prompt = build_prompt(question, passages, lang)
+        prompt = build_prompt(follow.question, passages, lang)
         generation = self.generator.generate(prompt, max_tokens=self.max_tokens, on_token=on_token)
         timings["generate"] = generation.total_ms
         extra = {

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot import i18n
 from bot.answer import Answer, Answerer
+from bot.conversation import Turn
 from bot.errors import SettingsError
 from bot.ingest.cli import add_parsers as add_ingest_parsers
 from bot.ingest.cli import run as run_ingest
@@ -74,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="OPTION",
         help="an answer option of a quiz question (repeat for each option)",
+    )
+    p.add_argument(
+        "--after",
+        metavar="PREVIOUS",
+        default=None,
+        help="read the question as a follow-up to this previous question",
     )
     corpus_opt(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -227,7 +234,8 @@ def _cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
             f"{settings.max_question_chars:,} (WARTA_MAX_QUESTION_CHARS); shorten it"
         )
     answerer = _answerer(settings, args.corpus)
-    answer = answerer.answer(args.question, choices=args.choice)
+    previous = Turn(args.after, "", 0.0) if args.after and args.after.strip() else None
+    answer = answerer.answer(args.question, choices=args.choice, previous=previous)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:

@@ -184,7 +184,7 @@ class Memory:
             if replied is not None:
                 return replied
         last = self._last.get(chat_id) if private else None
-        if last is not None and self._clock() - last.at <= self.window_s:
+        if last is not None and self.window_s > 0 and self._clock() - last.at <= self.window_s:
             return last
         return None
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.answer import Answer, Answerer
 from bot.choices import clean_choice
-from bot.conversation import contextualize
+from bot.conversation import Turn, contextualize
 from retrieval.analysis import Lang, detect_language, normalise
 from retrieval.errors import CorpusError
 from retrieval.search import search
@@ -114,6 +114,13 @@ def answer_hit(answer: Answer, gold: Sequence[str]) -> bool:
     return any(normalise(g) in haystack for g in gold if g.strip())
 
 
+def strict_hit(answer: Answer, gold: Sequence[str]) -> bool:
+    """Tell whether the answer's own words state a gold answer string: quoted passages
+    (“…”) and the sources' quotes do not count."""
+    text = normalise(_QUOTED_RE.sub(" ", answer.text))
+    return any(normalise(g) in text for g in gold if g.strip())
+
+
 def citations_valid(answer: Answer, snap: Snapshot) -> bool:
     """Check every quote is its article's exact span and every [n] has a citation."""
     numbers = {c.n for c in answer.citations}
@@ -181,18 +188,20 @@ def evaluate(
     }
     if answerer is None:
         return report
-    hits = valid = lang_ok = abstained_unanswerable = abstained_answerable = 0
+    hits = strict = valid = lang_ok = abstained_unanswerable = abstained_answerable = 0
     modes: dict[str, int] = {}
     latencies: list[float] = []
     for i, q in enumerate(questions, start=1):
         options = q.choices if choices else ()
-        answer = answerer.answer(q.question, choices=options)
+        previous = Turn(q.previous, "", 0.0) if q.previous and context else None
+        answer = answerer.answer(q.question, choices=options, previous=previous)
         latencies.append(answer.timings_ms["total"])
         modes[answer.mode] = modes.get(answer.mode, 0) + 1
         valid += citations_valid(answer, snap)
         lang_ok += language_matches(answer, q.lang, options=options)
         if q.answers:
             hits += answer_hit(answer, q.answers)
+            strict += strict_hit(answer, q.answers)
             abstained_answerable += answer.abstained
         else:
             abstained_unanswerable += answer.abstained
@@ -202,6 +211,7 @@ def evaluate(
     unanswerable = len(questions) - len([q for q in questions if q.answers])
     report["answers"] = {
         "answer_hit_rate": hits / (len([q for q in questions if q.answers]) or 1),
+        "answer_hit_strict": strict / (len([q for q in questions if q.answers]) or 1),
         "citation_validity": valid / n,
         "abstention_unanswerable": abstained_unanswerable / unanswerable if unanswerable else None,
         "abstention_answerable": abstained_answerable / (n - unanswerable or 1),

@@ -88,6 +88,8 @@ _EXPECTED: dict[str, str] = {
     "max_question_chars": "an integer >= 1",
     "stream_edit_interval_s": "a number of seconds >= 0",
     "stream_drafts": "true or false",
+    "followup_window_s": "a number of seconds >= 0 (0: follow-ups only by replying)",
+    "conversation_chats": "an integer >= 1",
     "log_level": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
     "llm_url": "the http(s) base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1",
     "llm_model": "a model id the server lists (unset: its first model)",
@@ -307,6 +309,8 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=1000, ge=1)
     stream_edit_interval_s: float = Field(default=1.0, ge=0.0)
     stream_drafts: bool = True
+    followup_window_s: float = Field(default=300.0, ge=0.0)
+    conversation_chats: int = Field(default=1000, ge=1)
     log_level: Annotated[str, AfterValidator(_log_level)] = "INFO"
     # The model on an OpenAI-compatible server instead of in process (unset: in process).
     llm_url: Annotated[str | None, _Blank, AfterValidator(_optional_http_url)] = None

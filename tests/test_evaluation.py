@@ -273,6 +273,7 @@ def test_evaluate_answers_with_a_scripted_model(index: CorpusIndex) -> None:
     p50, p95 = answers.pop("latency_ms_p50"), answers.pop("latency_ms_p95")
     assert answers == {
         "answer_hit_rate": 2 / 3,
+        "answer_hit_strict": 1 / 3,  # question 2's hit is only in a quote
         "citation_validity": 1.0,
         "abstention_unanswerable": 1.0,
         "abstention_answerable": 0.0,

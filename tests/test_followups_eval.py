@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -64,3 +65,24 @@ def test_eval_no_context_flag_asks_follow_ups_alone(
     alone = capsys.readouterr().out
     assert "  recall@1                   1.000" in with_context.splitlines()
     assert "  recall@1                   1.000" not in alone.splitlines()
+
+
+@pytest.mark.slow
+def test_ask_after_a_previous_question_with_the_real_model(
+    corpus: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    clear_warta_env(monkeypatch)
+    monkeypatch.setenv("WARTA_DATA_DIR", str(tmp_path / "data"))
+    previous = "Dengan kendaraan apa Kim Jong-un berangkat ke Rusia?"
+    args = ["ask", "Dia akan bertemu siapa?", "--after", previous, "--corpus", str(corpus)]
+
+    assert main([*args, "--json"]) == 0
+
+    data = json.loads(capsys.readouterr().out)
+    assert data["question"] == "Dia akan bertemu siapa?"
+    assert not data["abstained"]
+    seed_id = next(SEEDS.iterdir()).stem
+    assert data["citations"] and {c["article_id"] for c in data["citations"]} == {seed_id}

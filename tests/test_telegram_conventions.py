@@ -33,7 +33,7 @@ async def test_menus_are_scoped_to_admins_and_described_in_both_languages(
             for admin in (ADMIN_ID, 77):
                 scope = {"type": "chat", "chat_id": admin}
                 assert names(api.commands(scope=scope, language_code=lang)) == [
-                    "ask", "help", "new", "reload", "stats", "feed",
+                    "ask", "help", "new", "reload", "stats", "feed", "add",
                 ]  # fmt: skip
         assert api.commands(language_code="id")[0]["description"] == (
             "Tanyakan sesuatu tentang berita"

@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 
 from bot.answer import Answer
 from bot.answer_cache import CacheKey, generation_of
+from bot.conversation import Turn
 from bot.telegram import feedback, texts
 from bot.telegram.queue import Refusal
 from bot.telegram.render import button_label, render_answer, render_preview
@@ -52,6 +53,20 @@ async def react(bot: Bot, message: Message, emoji: str | None) -> None:
         log.warning("could not set reaction %s in chat %s: %s", emoji, message.chat_id, exc)
 
 
+def previous_turn(state: BotState, bot: Bot, message: Message) -> Turn | None:
+    """Return the turn a question follows up on: the bot's answer it replies to, or (in a
+    private chat) the asker's last question within the follow-up window."""
+    replied = message.reply_to_message
+    to_bot = (
+        replied is not None and replied.from_user is not None and replied.from_user.id == bot.id
+    )
+    return state.memory.previous(
+        message.chat_id,
+        reply_to=replied.message_id if replied is not None and to_bot else None,
+        private=message.chat.type == ChatType.PRIVATE,
+    )
+
+
 async def reply(bot: Bot, message: Message, html: str) -> None:
     """Answer a message with a short HTML text."""
     await LiveMessage.answering(bot, message).show(html)
@@ -87,6 +102,7 @@ async def answer_question(
         html = texts.text(turn.reason, lang, limit=limit, seconds=turn.retry_after_s)
         await reply(bot, message, html)
         return
+    previous = previous_turn(state, bot, message)
     live = LiveMessage.answering(bot, message, drafts=state.drafts)
     try:
         with turn:
@@ -95,7 +111,7 @@ async def answer_question(
                 await live.preview(texts.text("queued_own", lang))
             await turn.ready()
             await react(bot, message, WATCHING)
-            await _answer(state, bot, live, message, user, question, received, choices)
+            await _answer(state, bot, live, message, user, question, received, choices, previous)
     except BaseException:
         # Leave no "⏳ in line" message behind; the error handler apologises.
         await live.discard()
@@ -113,9 +129,10 @@ async def _answer(
     question: str,
     received: float,
     choices: Sequence[str] | None,
+    previous: Turn | None,
 ) -> None:
     """Answer from the cache, or wait for a slot (showing the place in line) and generate;
-    then show the final pages."""
+    then show the final pages and remember the turn for a follow-up."""
     lang = texts.question_lang(question, user.language_code)
     wait_s = 0.0
 
@@ -130,10 +147,14 @@ async def _answer(
             interval = state.settings.stream_edit_interval_s
             if message.chat.type != ChatType.PRIVATE:
                 interval = max(interval, GROUP_EDIT_INTERVAL_S)
-            return await _generate(state, bot, live, question, choices=choices, interval=interval)
+            return await _generate(
+                state, bot, live, question, choices=choices, interval=interval, previous=previous
+            )
 
     snap = state.index.snapshot
-    key = CacheKey.of(question, choices, generation=generation_of(snap), model=state.model_name)
+    # A follow-up is its own question: the same words after another turn mean something else.
+    asked = question if previous is None else f"{previous.question}\n{question}"
+    key = CacheKey.of(asked, choices, generation=generation_of(snap), model=state.model_name)
     # An answer made while the model server was down is not kept: the model may be back soon.
     answer, source = await state.answer_cache.answer(
         key, question, generate, keep=lambda _: state.model_available
@@ -152,6 +173,8 @@ async def _answer(
     )
     markup = source_keyboard(state.sources, answer, answer_id=answer_id)
     await live.finish(render_answer(answer), markup=markup)
+    memory = state.memory
+    memory.remember(message.chat_id, live.message_id, Turn(question, answer.text, memory.now()))
     state.stats.record(latency_s=time.monotonic() - received, wait_s=wait_s)
 
 
@@ -163,6 +186,7 @@ async def _generate(
     *,
     choices: Sequence[str] | None,
     interval: float,
+    previous: Turn | None,
 ) -> Answer:
     """Run the answer pipeline in a thread, streaming its text into ``live``."""
     parts: list[str] = []
@@ -172,7 +196,9 @@ async def _generate(
             parts.append(piece)
             notify()
 
-        return state.answerer.answer(question, choices=choices, on_token=on_token)
+        return state.answerer.answer(
+            question, choices=choices, on_token=on_token, previous=previous
+        )
 
     async def refresh() -> None:
         text = "".join(parts)

@@ -155,6 +155,9 @@ class Handlers:
 
     async def new_topic(self, update: Update, context: Context) -> None:
         """Forget the conversation so far in this chat (/new)."""
+        chat = update.effective_chat
+        if chat is not None:
+            self.state.memory.forget(chat.id)
         await _tell(update, context, "new_topic")
 
     async def unknown_command(self, update: Update, context: Context) -> None:

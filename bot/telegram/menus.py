@@ -1,7 +1,7 @@
 """What Telegram shows about the bot: command menus per scope and language, descriptions.
 
 Everyone gets /ask, /help and /new; each admin's private chat (``BotCommandScopeChat``) also
-lists /reload, /stats and /feed. Each list, and the descriptions, comes in English (the
+lists /reload, /stats, /feed and /add. Each list, and the descriptions, comes in English (the
 default for every language) and in Indonesian (``language_code="id"``). All of it is cosmetic:
 a refused call is logged as a warning and the bot serves on.
 """
@@ -20,7 +20,7 @@ from retrieval.analysis import LANGS, Lang
 log = logging.getLogger(__name__)
 
 EVERYONE = ("ask", "help", "new")
-ADMINS = (*EVERYONE, "reload", "stats", "feed")
+ADMINS = (*EVERYONE, "reload", "stats", "feed", "add")
 
 
 def commands(names: Sequence[str], lang: Lang) -> list[BotCommand]:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from bot.answer import Answerer
 from bot.answer_cache import AnswerCache
+from bot.conversation import Memory
 from bot.feedback import FEEDBACK_DB, FeedbackStore
 from bot.llm.health import HealthReport
 from bot.llm.remote import RemoteGenerator
@@ -69,6 +70,7 @@ class BotState:
     sources: SourceKeys
     feedback: Feedback
     drafts: Drafts
+    memory: Memory
     answer_cache: AnswerCache = field(default_factory=lambda: AnswerCache(0))
     stats: Stats = field(default_factory=Stats)
     last_reload: ReloadRecord | None = None
@@ -94,6 +96,9 @@ class BotState:
             sources=SourceKeys(settings.data_dir / "telegram" / "source_keys.json"),
             feedback=Feedback(FeedbackStore(settings.data_dir / FEEDBACK_DB)),
             drafts=Drafts(enabled=settings.stream_drafts),
+            memory=Memory(
+                window_s=settings.followup_window_s, max_chats=settings.conversation_chats
+            ),
         )
 
     @property

@@ -244,6 +244,10 @@ _PLAIN: dict[str, dict[Lang, str]] = {
         "en": "News feeds: add, list, remove, poll",
         "id": "Umpan berita: tambah, daftar, hapus, ambil",
     },
+    "command_add": {
+        "en": "Add an article from a link",
+        "id": "Tambahkan artikel dari sebuah tautan",
+    },
     "inline_private": {"en": "Ask me in a private chat", "id": "Tanya saya di chat pribadi"},
     "description": {
         "en": (
