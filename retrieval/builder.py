@@ -138,12 +138,14 @@ def _unchanged(old: Snapshot, article_id: str) -> Article | StoredRef:
 
 @dataclass(frozen=True)
 class _Indexed:
-    """One article with its language, chunk spans and forward index (term ids, tfs)."""
+    """One article with its language and either its fresh chunk spans and forward index
+    (term ids, tfs) or, unchanged, its article index in the old generation."""
 
     article: Article | StoredRef
     lang: Lang
-    spans: I32
-    forward: tuple[I64, I32, TF]
+    spans: I32 | None = None
+    forward: tuple[I64, I32, TF] | None = None
+    old_a: int = -1
 
 
 class _Accumulator:
@@ -199,19 +201,48 @@ class _Accumulator:
 
     def _copy(self, article: Article | StoredRef) -> _Indexed:
         old = self.old
-        assert old is not None and old.bm25 is not None
+        assert old is not None
         a = old.article_index[article.id]
-        lo, hi = self._article_rows(a)
+        return _Indexed(article, old.languages[a], old_a=a)
+
+    def _assemble(self) -> tuple[list[I32], list[tuple[I64, I32, TF]]]:
+        """Join the articles' rows: a run of unchanged articles is one slice of the old arrays
+        (no per-article arrays for the 200k that did not change)."""
+        spans: list[I32] = []
+        forward: list[tuple[I64, I32, TF]] = []
+        items, i = self.items, 0
+        while i < len(items):
+            item = items[i]
+            if item.old_a < 0:
+                assert item.spans is not None and item.forward is not None
+                spans.append(item.spans)
+                forward.append(item.forward)
+                i += 1
+                continue
+            j = i + 1
+            while j < len(items) and items[j].old_a == items[j - 1].old_a + 1:
+                j += 1
+            run_spans, run_forward = self._old_run(item.old_a, items[j - 1].old_a + 1, new_a=i)
+            spans.append(run_spans)
+            forward.append(run_forward)
+            i = j
+        return spans, forward
+
+    def _old_run(self, a0: int, a1: int, *, new_a: int) -> tuple[I32, tuple[I64, I32, TF]]:
+        """Copy old articles ``a0 .. a1-1`` (now numbered from ``new_a``): spans, forward."""
+        old = self.old
+        assert old is not None and old.bm25 is not None
+        lo, _ = self._article_rows(a0)
+        hi = self._article_rows(a1 - 1)[1]
         spans = np.array(old.chunks[lo:hi], dtype=np.int32)
-        spans[:, 0] = len(self.items)
+        spans[:, 0] += new_a - a0
         offsets = np.asarray(old.bm25.fwd_offsets[lo : hi + 1], dtype=np.int64)
         start, stop = int(offsets[0]), int(offsets[-1])
-        forward = (
+        return spans, (
             offsets - start,
             np.asarray(old.bm25.fwd_terms[start:stop], dtype=np.int32),
             np.asarray(old.bm25.fwd_tfs[start:stop], dtype=np.uint16),
         )
-        return _Indexed(article, old.languages[a], spans, forward)
 
     def _article_rows(self, a: int) -> tuple[int, int]:
         """Return the chunk rows of old article ``a`` (its rows are contiguous and sorted)."""
@@ -227,10 +258,8 @@ class _Accumulator:
     def snapshot(self) -> Snapshot:
         """Assemble the new generation."""
         items = self.items
-        chunks = (
-            np.concatenate([i.spans for i in items]) if items else np.zeros((0, 3), dtype=np.int32)
-        )
-        forward = [i.forward for i in items]
+        spans, forward = self._assemble()
+        chunks = np.concatenate(spans) if spans else np.zeros((0, 3), dtype=np.int32)
         bm25 = _bm25(self.terms, forward, self.params) if len(chunks) else None
         return make_snapshot(
             self.params,
