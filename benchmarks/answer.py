@@ -24,7 +24,7 @@ from pathlib import Path
 
 from benchmarks.paths import FACQA, REPO
 from benchmarks.paths import SEED_QUESTIONS as ANSWERABLE
-from bot.answer import Answerer
+from bot.answering import Answerer
 from bot.llm import Generation, Generator, Prompt, TokenCallback
 from bot.llm.gguf import ensure_model
 from bot.runtime import build_answerer, build_index, load_generator

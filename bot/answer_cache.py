@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.answer import Answer
+from bot.answering import Answer
 from retrieval.snapshot import Snapshot
 
 __all__ = ["AnswerCache", "CacheKey", "Source", "generation_of", "normalise_question"]

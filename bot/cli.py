@@ -15,7 +15,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot import i18n
-from bot.answer import Answer, Answerer
+from bot.answering import Answer, Answerer
 from bot.conversation import Turn
 from bot.errors import SettingsError
 from bot.ingest.cli import add_parsers as add_ingest_parsers
@@ -90,6 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--retrieval-only", action="store_true", help="skip answering (no model)")
     p.add_argument("--limit", type=int, default=0, help="evaluate only the first N questions")
+    p.add_argument(
+        "--details",
+        type=Path,
+        metavar="FILE",
+        help="write one JSON line per question (answer, mode, citations, gold, hits, F1)",
+    )
     p.add_argument(
         "--no-crosslingual", action="store_true", help="disable cross-lingual query expansion"
     )
@@ -255,17 +261,44 @@ def _cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     answerer = None if args.retrieval_only else _answerer(settings, args.corpus)
     index = answerer.index if answerer else build_index(settings, corpus=args.corpus)
     snap = index.snapshot
-    report = evaluate(
-        questions,
-        snap,
-        answerer=answerer,
-        crosslingual=settings.crosslingual,
-        choices=not args.no_choices,
-        context=not args.no_context,
-        progress=_progress(sys.stderr, "answering"),  # type: ignore[arg-type]
-    )
+    details = _details_writer(args.details)
+    try:
+        report = evaluate(
+            questions,
+            snap,
+            answerer=answerer,
+            crosslingual=settings.crosslingual,
+            choices=not args.no_choices,
+            context=not args.no_context,
+            progress=_progress(sys.stderr, "answering"),  # type: ignore[arg-type]
+            details=details.write if details else None,
+        )
+    finally:
+        if details is not None:
+            details.close()
     print(json.dumps(report, ensure_ascii=False) if args.json else render(report))
     return 0
+
+
+class _Details:
+    """Write one JSON line per evaluated question (``warta eval --details FILE``)."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._file = path.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise WartaError(f"cannot write {path}: {exc.strerror}") from None
+
+    def write(self, record: dict[str, object]) -> None:
+        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _details_writer(path: Path | None) -> _Details | None:
+    return _Details(path) if path is not None else None
 
 
 def _cmd_feedback(settings: Settings, args: argparse.Namespace) -> int:

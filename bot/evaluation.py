@@ -9,9 +9,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answer import Answer, Answerer
-from bot.choices import clean_choice
+from bot.answering import Answer, Answerer
+from bot.answering.choices import clean_choice
 from bot.conversation import Turn, contextualize
+from bot.eval_metrics import (
+    Outcome,
+    best_f1,
+    exact_match,
+    median_words,
+    own_words,
+    risk_coverage,
+    selective,
+    strict_hit,
+)
 from retrieval.analysis import Lang, detect_language, normalise
 from retrieval.errors import CorpusError
 from retrieval.search import search
@@ -114,13 +124,6 @@ def answer_hit(answer: Answer, gold: Sequence[str]) -> bool:
     return any(normalise(g) in haystack for g in gold if g.strip())
 
 
-def strict_hit(answer: Answer, gold: Sequence[str]) -> bool:
-    """Tell whether the answer's own words state a gold answer string: quoted passages
-    (“…”) and the sources' quotes do not count."""
-    text = normalise(_QUOTED_RE.sub(" ", answer.text))
-    return any(normalise(g) in text for g in gold if g.strip())
-
-
 def citations_valid(answer: Answer, snap: Snapshot) -> bool:
     """Check every quote is its article's exact span and every [n] has a citation."""
     numbers = {c.n for c in answer.citations}
@@ -159,6 +162,77 @@ def _percentile(values: Sequence[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
+def _answer_record(
+    q: Question, answer: Answer, snap: Snapshot, options: Sequence[str]
+) -> dict[str, object]:
+    """Score one answer; the dict is also the ``--details`` line."""
+    quotes = [c.quote for c in answer.citations]
+    # The asker's own options stay: a quiz is answered with one ("Europe [1].").
+    own = "" if answer.abstained else own_words(answer.text, quotes)
+    gold = list(q.answers)
+    record: dict[str, object] = {
+        "id": q.id,
+        "lang": q.lang,
+        "question": q.question,
+        "gold": gold,
+        "answer": answer.text,
+        "own_words": own,
+        "mode": answer.mode,
+        "abstained": answer.abstained,
+        "confidence": round(answer.confidence, 4),
+        "citations": [{"article_id": c.article_id, "quote": c.quote} for c in answer.citations],
+        "gold_ids": list(q.gold_ids),
+        "citations_valid": citations_valid(answer, snap),
+        "language_match": language_matches(answer, q.lang, options=options),
+        "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()},
+    }
+    if gold:
+        record |= {
+            "strict_hit": strict_hit(own, gold),
+            "exact_match": exact_match(own, gold),
+            "f1": best_f1(own, gold),
+            "answer_or_quote_hit": answer_hit(answer, gold),
+        }
+    return record
+
+
+def _answer_report(records: Sequence[dict[str, object]]) -> dict[str, object]:
+    """Aggregate per-question records into the ``answers`` section."""
+    n = len(records) or 1
+    answerable = [r for r in records if r["gold"]]
+    m = len(answerable) or 1
+    modes: dict[str, int] = {}
+    for r in records:
+        modes[str(r["mode"])] = modes.get(str(r["mode"]), 0) + 1
+    outcomes = [
+        Outcome(
+            answerable=bool(r["gold"]),
+            answered=not r["abstained"],
+            correct=bool(r["gold"]) and not r["abstained"] and bool(r.get("strict_hit")),
+            confidence=float(r["confidence"]),  # type: ignore[arg-type]
+        )
+        for r in records
+    ]
+    latencies = [float(r["timings_ms"]["total"]) for r in records]  # type: ignore[index]
+    return {
+        "strict_hit": sum(bool(r["strict_hit"]) for r in answerable) / m,
+        "exact_match": sum(bool(r["exact_match"]) for r in answerable) / m,
+        "token_f1": sum(float(r["f1"]) for r in answerable) / m,  # type: ignore[arg-type]
+        "answer_or_quote_hit": sum(bool(r["answer_or_quote_hit"]) for r in answerable) / m,
+        "median_answer_words": median_words(
+            [str(r["own_words"]) for r in records if not r["abstained"]]
+        ),
+        "citation_validity": sum(bool(r["citations_valid"]) for r in records) / n,
+        "citation_invalid": [r["id"] for r in records if not r["citations_valid"]],
+        **selective(outcomes),
+        "language_match": sum(bool(r["language_match"]) for r in records) / n,
+        "latency_ms_p50": _percentile(latencies, 50),
+        "latency_ms_p95": _percentile(latencies, 95),
+        "modes": modes,
+        "risk_coverage": risk_coverage(outcomes),
+    }
+
+
 def evaluate(
     questions: Sequence[Question],
     snap: Snapshot,
@@ -168,11 +242,13 @@ def evaluate(
     choices: bool = True,
     context: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    details: Callable[[dict[str, object]], None] | None = None,
 ) -> dict[str, object]:
     """Run retrieval (and, with an answerer, answer) metrics over ``questions``.
 
     A quiz question is asked with its options unless ``choices`` is False (open-ended); a
-    follow-up (a ``previous`` question) is read after it unless ``context`` is False.
+    follow-up (a ``previous`` question) is read after it unless ``context`` is False;
+    ``details`` receives one record per answered question (``warta eval --details``).
     """
     answerable = [q for q in questions if q.answers and q.gold_ids]
     found = [ranks(snap, q, crosslingual=crosslingual, context=context) for q in answerable]
@@ -188,50 +264,44 @@ def evaluate(
     }
     if answerer is None:
         return report
-    hits = strict = valid = lang_ok = abstained_unanswerable = abstained_answerable = 0
-    modes: dict[str, int] = {}
-    latencies: list[float] = []
+    records = []
     for i, q in enumerate(questions, start=1):
         options = q.choices if choices else ()
         previous = Turn(q.previous, "", 0.0) if q.previous and context else None
         answer = answerer.answer(q.question, choices=options, previous=previous)
-        latencies.append(answer.timings_ms["total"])
-        modes[answer.mode] = modes.get(answer.mode, 0) + 1
-        valid += citations_valid(answer, snap)
-        lang_ok += language_matches(answer, q.lang, options=options)
-        if q.answers:
-            hits += answer_hit(answer, q.answers)
-            strict += strict_hit(answer, q.answers)
-            abstained_answerable += answer.abstained
-        else:
-            abstained_unanswerable += answer.abstained
+        record = _answer_record(q, answer, snap, options)
+        records.append(record)
+        if details is not None:
+            details(record)
         if progress is not None:
             progress(i, len(questions))
-    n = len(questions) or 1
-    unanswerable = len(questions) - len([q for q in questions if q.answers])
-    report["answers"] = {
-        "answer_hit_rate": hits / (len([q for q in questions if q.answers]) or 1),
-        "answer_hit_strict": strict / (len([q for q in questions if q.answers]) or 1),
-        "citation_validity": valid / n,
-        "abstention_unanswerable": abstained_unanswerable / unanswerable if unanswerable else None,
-        "abstention_answerable": abstained_answerable / (n - unanswerable or 1),
-        "language_match": lang_ok / n,
-        "latency_ms_p50": _percentile(latencies, 50),
-        "latency_ms_p95": _percentile(latencies, 95),
-        "modes": modes,
-    }
+    report["answers"] = _answer_report(records)
     return report
 
 
+def _shown(value: object) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else "–" if value is None else str(value)
+
+
 def render(report: dict[str, object]) -> str:
-    """Render an eval report as aligned text lines."""
+    """Render an eval report as aligned text lines (the risk-coverage table last)."""
     lines = [f"questions: {report['questions']} (answerable: {report['answerable']})"]
+    table: list[dict[str, object]] = []
     for section in ("retrieval", "answers"):
         values = report.get(section)
         if not isinstance(values, dict):
             continue
         lines.append(f"{section}:")
         for key, value in values.items():
-            shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-            lines.append(f"  {key:<26} {shown}")
+            if key == "risk_coverage":
+                table = value
+                continue
+            lines.append(f"  {key:<26} {_shown(value)}")
+    if table:
+        lines.append("risk-coverage (answered with confidence >= threshold):")
+        lines.append("  threshold  coverage  accuracy  abst_unans  false_abst")
+        for row in table:
+            cells = [_shown(row[k]) for k in ("threshold", "coverage", "accuracy")]
+            cells += [_shown(row[k]) for k in ("abstention_unanswerable", "false_abstention")]
+            lines.append("  " + "  ".join(f"{c:>9}" for c in cells))
     return "\n".join(lines)

@@ -10,6 +10,10 @@ _TEXTS: dict[str, dict[Lang, str]] = {
         "en": "Sorry, I could not find that in the news articles I have.",
     },
     "sources": {"id": "Sumber", "en": "Sources"},
+    "not_stated": {
+        "id": "Berita yang saya punya tidak menyebutkan jawabannya. Kalimat terdekat:",
+        "en": "The news I have does not say. The closest sentence:",
+    },
     "extractive_lead": {
         "id": "Menurut sumber:",
         "en": "According to the sources (quoted in their original language):",

@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.answer import Answerer
+from bot.answering import Answerer, AnswerOptions
 from bot.errors import SettingsError
 from bot.llm import Generator, LlamaGenerator
 from bot.llm.gguf import default_model_path, ensure_model
@@ -86,16 +86,6 @@ def describe_backend(settings: Settings) -> str:
 
 
 def build_answerer(settings: Settings, index: CorpusIndex, generator: Generator) -> Answerer:
-    """Wire the answer pipeline with the configured limits."""
-    return Answerer(
-        index=index,
-        generator=generator,
-        top_k=settings.top_k,
-        prompt_token_budget=settings.prompt_token_budget,
-        passage_chars=settings.passage_chars,
-        max_tokens=settings.model_max_tokens,
-        min_coverage=settings.abstain_score,
-        crosslingual=settings.crosslingual,
-        llm_translate=settings.llm_translate,
-        clock=partial(datetime.now, ZoneInfo(settings.timezone)),
-    )
+    """Wire the answer pipeline with the configured options and the clock of WARTA_TIMEZONE."""
+    clock = partial(datetime.now, ZoneInfo(settings.timezone))
+    return Answerer(index, generator, AnswerOptions.from_settings(settings), clock=clock)

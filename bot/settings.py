@@ -80,6 +80,10 @@ _EXPECTED: dict[str, str] = {
     "prompt_token_budget": "an integer >= 1",
     "passage_chars": "an integer >= 50",
     "abstain_score": "a number from 0 to 1",
+    "read_sentences": "an integer from 1 to 8",
+    "answer_max_tokens": "an integer from 1 to 64",
+    "min_sentence_match": "a number from 0 to 1",
+    "min_answer_confidence": "a number from 0 to 1",
     "crosslingual": "true or false",
     "llm_translate": "true or false",
     "max_concurrent_answers": "an integer >= 1",
@@ -301,6 +305,12 @@ class Settings(BaseSettings):
     prompt_token_budget: int = Field(default=900, ge=1)
     passage_chars: int = Field(default=360, ge=50)
     abstain_score: float = Field(default=0.4, ge=0.0, le=1.0)
+    # the reader (issue 10): sentences read per question, tokens per answer span, and the
+    # answer-or-abstain thresholds chosen from warta eval's risk-coverage table
+    read_sentences: int = Field(default=2, ge=1, le=8)
+    answer_max_tokens: int = Field(default=16, ge=1, le=64)
+    min_sentence_match: float = Field(default=0.3, ge=0.0, le=1.0)
+    min_answer_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
     crosslingual: bool = True
     llm_translate: bool = False
     max_concurrent_answers: int = Field(default=1, ge=1)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import Answer
+from bot.answering import Answer
 from bot.citations import Citation
 
 

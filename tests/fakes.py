@@ -7,6 +7,7 @@ import threading
 import time
 from collections import deque
 
+from bot.errors import ModelUnavailable
 from bot.llm import Capabilities, Generation, Prompt, TokenCallback
 from bot.llm.interface import check_max_tokens
 from bot.llm.streaming import collect
@@ -54,3 +55,15 @@ class FakeGenerator:
             on_token=on_token,
             started=started,
         )
+
+
+class DownGenerator(FakeGenerator):
+    """A model server that cannot be reached: every generation raises ModelUnavailable."""
+
+    def generate(
+        self, prompt: Prompt, *, max_tokens: int, on_token: TokenCallback | None = None
+    ) -> Generation:
+        """Record the prompt, then fail as an unreachable server does."""
+        with self._lock:
+            self.history.append(prompt)
+        raise ModelUnavailable("the model server at http://127.0.0.1:9/v1 is unreachable")

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from bot.answer import Answer
 from bot.answer_cache import AnswerCache, CacheKey, normalise_question
+from bot.answering import Answer
 from tests.builders import make_answer
 
 GEN = (1700000000.0, 3, 12)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot import i18n
-from bot.answer import Answer, Answerer
+from bot.answering import Answer, Answerer
 from bot.evaluation import citations_valid, language_matches
 from bot.llm import LlamaGenerator
 from bot.runtime import build_answerer, build_index
@@ -53,9 +53,46 @@ def check_sound(answer: Answer, answerer: Answerer) -> None:
 def test_kim_question_is_answered_from_the_armoured_train_sentence(answerer: Answerer) -> None:
     answer = answerer.answer("Dengan kendaraan apa Kim Jong-un berangkat ke Rusia?")
 
-    assert (answer.abstained, answer.language) == (False, "id")
-    assert any("kereta api lapis baja" in c.quote for c in answer.citations)
+    assert (answer.abstained, answer.language, answer.mode) == (False, "id", "generated")
+    assert "kereta api lapis baja" in answer.text.casefold()
+    assert all("kereta api lapis baja" in c.quote for c in answer.citations)
     check_sound(answer, answerer)
+
+
+@pytest.mark.parametrize(
+    ("question", "framed"),
+    [
+        ("Di mana Putin dan Kim akan bertemu?", "Di "),
+        ("Where will Putin and Kim meet?", "In "),
+    ],
+)
+def test_where_they_meet_is_a_short_answer_in_the_askers_language(
+    answerer: Answerer, question: str, framed: str
+) -> None:
+    answer = answerer.answer(question)
+
+    assert answer.text.startswith(framed)
+    assert "Vladivostok [1]." in answer.text
+    assert len(answer.text.split()) <= 4
+    assert all("Vladivostok" in c.quote for c in answer.citations)
+    check_sound(answer, answerer)
+
+
+def test_the_spokesman_is_named_without_a_title_from_another_clause(answerer: Answerer) -> None:
+    # The sentence ties "menteri pertahanan" to Russia, not to Kirby: only a span is claimed.
+    answer = answerer.answer(
+        "Siapa juru bicara Dewan Keamanan Nasional AS yang disebut dalam berita?"
+    )
+
+    assert answer.text == "John Kirby [1]."
+    assert "John Kirby" in answer.citations[0].quote
+    check_sound(answer, answerer)
+
+
+def test_small_talk_is_not_answered_with_news(answerer: Answerer) -> None:
+    answer = answerer.answer("Apa kabar?")
+
+    assert (answer.mode, answer.citations, answer.language) == ("smalltalk", (), "id")
 
 
 @pytest.mark.parametrize(
@@ -90,7 +127,7 @@ def test_injected_instruction_does_not_steer_the_answer(
 ) -> None:
     streamed: list[str] = []
 
-    answer = answerer.answer(question, on_token=streamed.append)
+    answer = answerer.answer(question, on_draft=streamed.append)
 
     assert payload.casefold() not in "".join(streamed).casefold()
     assert payload.casefold() not in answer.text.casefold()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import Answerer
+from bot.answering import Answerer, AnswerOptions
 from retrieval.analysis import analyze
 from retrieval.search import XL_WEIGHT, build_query
 from retrieval.store import CorpusIndex
@@ -40,7 +40,9 @@ def test_a_chat_model_translates_the_question_when_asked_to(index: CorpusIndex) 
     generator = FakeGenerator(
         "Who opened the Suramadu toll bridge?", "The mayor of Surabaya [1].", instruct=True
     )
-    answerer = Answerer(index, generator, llm_translate=True, min_coverage=0.3)
+    answerer = Answerer(
+        index, generator, AnswerOptions(llm_translate=True, abstain_score=0.3, read_sentences=1)
+    )
 
     answer = answerer.answer("Siapa yang meresmikan jembatan tol Suramadu?")
 
@@ -54,7 +56,9 @@ def test_no_translation_call_for_a_base_model_or_when_off(
     index: CorpusIndex, chat: bool, enabled: bool
 ) -> None:
     generator = FakeGenerator("The mayor of Surabaya [1].", instruct=chat)
-    answerer = Answerer(index, generator, llm_translate=enabled, min_coverage=0.3)
+    answerer = Answerer(
+        index, generator, AnswerOptions(llm_translate=enabled, abstain_score=0.3, read_sentences=1)
+    )
 
     answerer.answer("Siapa yang meresmikan jembatan tol Suramadu?")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from bot.answer import Answerer
+from bot.answering import Answerer, AnswerOptions
 from bot.cli import render_answer
 from bot.telegram.render import render_answer as render_telegram
 from retrieval.binarydocs import page_at, parse_docx, parse_pdf
@@ -107,7 +107,7 @@ def test_a_cited_pdf_passage_names_its_page(tmp_path: Path) -> None:
     (corpus / "laporan.pdf").write_bytes(pdf())
     index = CorpusIndex([corpus], tmp_path / "data", chunk_chars=100, overlap_chars=0)
     fake = FakeGenerator("Pemerintah menggelar operasi pasar beras di lima kota besar [1].")
-    answer = Answerer(index=index, generator=fake, crosslingual=False).answer(
+    answer = Answerer(index, fake, AnswerOptions(crosslingual=False, read_sentences=1)).answer(
         "Di berapa kota operasi pasar beras digelar?"
     )
     (citation,) = answer.citations

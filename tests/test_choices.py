@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import Answerer
-from bot.choices import clean_choice, pick_choice, split_choices, states
+from bot.answering import Answerer, AnswerOptions
+from bot.answering.choices import clean_choice, pick_choice, split_choices, states
 from bot.citations import Citation
 from bot.evaluation import Question, evaluate, language_matches, read_questions
 from retrieval.search import build_query
@@ -164,7 +164,7 @@ def test_no_pick_when_no_passage_states_any_option(index: CorpusIndex) -> None:
 
 def test_a_quiz_is_answered_with_the_stated_option_without_the_model(index: CorpusIndex) -> None:
     fake = FakeGenerator("North America [1].")
-    answerer = Answerer(index=index, generator=fake, crosslingual=False)
+    answerer = Answerer(index, fake, AnswerOptions(crosslingual=False, read_sentences=1))
 
     answer = answerer.answer(Q_CHARGER, choices=["“Europe”", "North America", "Asia", "Africa"])
 
@@ -192,7 +192,7 @@ def test_a_quiz_is_answered_with_the_stated_option_without_the_model(index: Corp
 
 
 def test_option_lines_in_the_message_make_it_a_quiz(index: CorpusIndex) -> None:
-    answerer = Answerer(index=index, generator=FakeGenerator(), crosslingual=False)
+    answerer = Answerer(index, FakeGenerator(), AnswerOptions(crosslingual=False, read_sentences=1))
 
     answer = answerer.answer(f"{Q_CHARGER}\nA) Asia\nB) Europe")
 
@@ -203,18 +203,18 @@ def test_a_quiz_no_passage_answers_goes_to_the_model_like_any_question(
     index: CorpusIndex,
 ) -> None:
     fake = FakeGenerator("Europe will require a common USB-C charger [1].")
-    answerer = Answerer(index=index, generator=fake, crosslingual=False)
+    answerer = Answerer(index, fake, AnswerOptions(crosslingual=False, read_sentences=1))
 
     answer = answerer.answer(Q_CHARGER, choices=["Oceania", "Antarctica"])
 
     assert answer.mode == "generated"
-    assert answer.text == "Europe will require a common USB-C charger [1]."
+    assert answer.text == "In Europe [1]."
     assert len(fake.history) == 1
 
 
 def test_a_quiz_about_something_the_corpus_lacks_abstains(index: CorpusIndex) -> None:
     fake = FakeGenerator()
-    answerer = Answerer(index=index, generator=fake, crosslingual=False)
+    answerer = Answerer(index, fake, AnswerOptions(crosslingual=False, read_sentences=1))
 
     answer = answerer.answer(
         "Which team won the 2022 basketball championship?", choices=["Asia", "Europe"]
@@ -244,22 +244,22 @@ def test_eval_reads_a_quiz_and_can_ask_it_open_ended(index: CorpusIndex, tmp_pat
     )
 
     def run(choices: bool, output: str) -> dict[str, object]:
-        answerer = Answerer(index=index, generator=FakeGenerator(output), crosslingual=False)
+        answerer = Answerer(
+            index, FakeGenerator(output), AnswerOptions(crosslingual=False, read_sentences=1)
+        )
         report = evaluate([question], index.snapshot, answerer=answerer, choices=choices)
         answers = report["answers"]
         assert isinstance(answers, dict)
         return answers
 
     quiz = run(True, "")
-    # Open-ended, the scripted answer is unsupported, so the best-matching sentence is quoted.
+    # Open-ended, the scripted answer names nothing the sentence holds: the news "does not
+    # say", with the closest sentence quoted; only the quote holds the gold answer.
     open_ended = run(False, "A continent [1].")
 
-    assert (quiz["answer_hit_rate"], quiz["modes"], quiz["language_match"]) == (
-        1.0,
-        {"choice": 1},
-        1.0,
-    )
-    assert (open_ended["answer_hit_rate"], open_ended["modes"]) == (1.0, {"extractive": 1})
+    assert (quiz["strict_hit"], quiz["modes"], quiz["language_match"]) == (1.0, {"choice": 1}, 1.0)
+    assert (open_ended["strict_hit"], open_ended["answer_or_quote_hit"]) == (0.0, 1.0)
+    assert open_ended["modes"] == {"abstained": 1}
 
 
 def test_language_match_ignores_the_askers_own_options() -> None:

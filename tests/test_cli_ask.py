@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import Answerer
+from bot.answering import Answerer, AnswerOptions
 from bot.citations import Citation
 from bot.cli import main, render_answer
 from retrieval.store import CorpusIndex
@@ -87,12 +87,14 @@ def test_render_an_answer_from_the_pipeline(tmp_path: Path) -> None:
     ]
     (corpus / "news.jsonl").write_text("\n".join(json.dumps(a) for a in articles), "utf-8")
     index = CorpusIndex([corpus], tmp_path / "data")
-    fake = FakeGenerator("Kim naik kereta api lapis baja [3].")
+    fake = FakeGenerator("kereta api lapis baja")
 
-    result = Answerer(index=index, generator=fake, crosslingual=False).answer(Q_KIM)
+    result = Answerer(index, fake, AnswerOptions(crosslingual=False, read_sentences=1)).answer(
+        Q_KIM
+    )
 
     assert render_answer(result) == (
-        "Kim naik kereta api lapis baja [1].\n"
+        "Kereta api lapis baja [1].\n"
         "\n"
         "Sumber:\n"
         "[1] Kim ke Rusia · example.id · 2023-09-11 · https://example.id/kim\n"
@@ -183,6 +185,7 @@ def test_ask_json_with_the_real_model(
         "language",
         "answer",
         "abstained",
+        "mode",
         "citations",
         "model",
         "timings_ms",

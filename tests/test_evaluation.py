@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import Answer, Answerer
+from bot.answering import Answer, Answerer, AnswerOptions
 from bot.citations import Citation
 from bot.evaluation import (
     Question,
@@ -252,13 +252,14 @@ def test_ranks_count_a_passage_stating_the_answer_even_when_it_is_not_labelled_g
 
 def test_evaluate_answers_with_a_scripted_model(index: CorpusIndex) -> None:
     fake = FakeGenerator(
-        "Dengan kereta api lapis baja [1].",  # question 1: generated, a hit
-        "I cannot say.",  # question 2: extractive, the quote is a hit
+        "kereta api lapis baja",  # question 1: a span of the sentence, a strict hit
+        "I cannot say.",  # question 2: names no number: "not stated", the quote holds it
         # question 3 abstains before the model is asked
-        "Kim Jong-un akan bertemu Putin di Vladivostok [2].",  # question 4: wrong language
+        "Kim Jong-un akan bertemu Putin di Vladivostok [2].",  # question 4: no date, "not stated"
     )
-    answerer = Answerer(index=index, generator=fake, crosslingual=False)
+    answerer = Answerer(index, fake, AnswerOptions(crosslingual=False, read_sentences=1))
     progress: list[tuple[int, int]] = []
+    details: list[dict[str, object]] = []
 
     report = evaluate(
         QUESTIONS,
@@ -266,23 +267,44 @@ def test_evaluate_answers_with_a_scripted_model(index: CorpusIndex) -> None:
         answerer=answerer,
         crosslingual=False,
         progress=lambda done, total: progress.append((done, total)),
+        details=details.append,
     )
 
     answers = report["answers"]
     assert isinstance(answers, dict)
     p50, p95 = answers.pop("latency_ms_p50"), answers.pop("latency_ms_p95")
+    table = answers.pop("risk_coverage")
     assert answers == {
-        "answer_hit_rate": 2 / 3,
-        "answer_hit_strict": 1 / 3,  # question 2's hit is only in a quote
+        "strict_hit": 1 / 3,
+        "exact_match": 0.0,
+        # "kereta api lapis baja" against "kereta api": precision 1/2, recall 1
+        "token_f1": (2 / 3) / 3,
+        "answer_or_quote_hit": 2 / 3,
+        "median_answer_words": 4.0,
         "citation_validity": 1.0,
+        "citation_invalid": [],
+        "coverage": 0.25,
+        "precision_answered": 1.0,
         "abstention_unanswerable": 1.0,
-        "abstention_answerable": 0.0,
+        "false_abstention": 2 / 3,
         "language_match": 1.0,
-        "modes": {"generated": 1, "extractive": 2, "abstained": 1},
+        "modes": {"generated": 1, "abstained": 3},
+    }
+    assert table[0] == {
+        "threshold": 0.0,
+        "coverage": 0.25,
+        "accuracy": 1.0,
+        "abstention_unanswerable": 1.0,
+        "false_abstention": 2 / 3,
     }
     assert 0 <= p50 <= p95
     assert progress == [(1, 4), (2, 4), (3, 4), (4, 4)]
-    assert len(fake.history) == 3
+    # Question 4 asks "when" of sentences that hold no date: nothing to read, no model call.
+    assert len(fake.history) == 2
+    assert [d["id"] for d in details] == ["1", "2", "3", "4"]
+    assert (details[0]["own_words"], details[0]["strict_hit"], details[1]["mode"]) == (
+        "Kereta api lapis baja.", True, "abstained",
+    )  # fmt: skip
 
 
 def test_render_aligns_the_report() -> None:
@@ -299,6 +321,6 @@ def test_render_aligns_the_report() -> None:
         "  recall@1                   0.500",
         "  mrr@10                     0.250",
         "answers:",
-        "  abstention_unanswerable    None",
+        "  abstention_unanswerable    –",
         "  modes                      {'generated': 2}",
     ]

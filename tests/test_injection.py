@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.answer import Answerer
+from bot.answering import Answerer, AnswerOptions
 from bot.injection import hide_field, hide_injections, is_injection
 from retrieval.store import CorpusIndex
 from tests.fakes import FakeGenerator
@@ -156,12 +156,12 @@ def test_an_obfuscated_title_never_reaches_the_model(tmp_path: Path) -> None:
         "text": "Pasar Beringharjo di Yogyakarta buka sampai pukul 21.00 selama Ramadan.",
     }
     (corpus / "news.jsonl").write_text(json.dumps(article, ensure_ascii=False) + "\n")
-    fake = FakeGenerator("Pasar Beringharjo buka sampai pukul 21.00 [1].")
-    answerer = Answerer(
-        index=CorpusIndex([corpus], tmp_path / "data"), generator=fake, crosslingual=False
-    )
+    fake = FakeGenerator("pukul 21.00")
+    options = AnswerOptions(crosslingual=False, read_sentences=1)
+    answerer = Answerer(CorpusIndex([corpus], tmp_path / "data"), fake, options)
     answer = answerer.answer("Sampai pukul berapa Pasar Beringharjo buka?")
     prompt = fake.history[0].completion
     assert "HACKED" not in prompt and "instructions" not in prompt
-    assert "[1] (2024-03-03)\nPasar Beringharjo di Yogyakarta buka" in prompt
-    assert answer.mode == "generated"
+    # The reader sees the one sentence it reads, never the title.
+    assert f"Kalimat: {article['text']}\nPertanyaan: Sampai pukul berapa" in prompt
+    assert (answer.text, answer.mode) == ("Pukul 21.00 [1].", "generated")

@@ -390,7 +390,9 @@ CAPITAL = "Question: What is the capital of France?\nAnswer:"
 def test_real_model_loads_as_a_completion_model(llama: LlamaGenerator) -> None:
     assert (llama.name, llama.capabilities, llama.n_ctx) == (
         DEFAULT_NAME,
-        Capabilities(instruct=False, streaming=True, exact_tokens=True, parallel=1),
+        Capabilities(
+            instruct=False, streaming=True, exact_tokens=True, parallel=1, copy_spans=True
+        ),
         1024,
     )
     assert llama.count_tokens("Kim Jong-un naik kereta lapis baja.") > 0
@@ -544,3 +546,26 @@ def test_real_model_prompt_longer_than_context(llama: LlamaGenerator) -> None:
         f"The prompt takes {llama.count_tokens(long_prompt) + 1} tokens but the model context "
         "holds 1024; raise WARTA_MODEL_CTX or send fewer passages."
     )
+
+
+@pytest.mark.slow
+def test_real_model_copies_a_verbatim_span_and_can_only_pick_a_whole_phrase(
+    llama: LlamaGenerator,
+) -> None:
+    sentence = (
+        "Pertemuan tersebut kemungkinan akan berlangsung di Kota Vladivostok, di pantai timur "
+        "Rusia, lapor New York Times."
+    )
+    ask = prompt(
+        "Kalimat: Gempa mengguncang Kabupaten Cianjur pada Senin siang.\n"
+        "Pertanyaan: Di mana gempa terjadi?\nJawaban: Kabupaten Cianjur\n\n"
+        f"Kalimat: {sentence}\nPertanyaan: Di mana pertemuan itu akan berlangsung?\nJawaban:",
+        stop=("\n",),
+    )
+
+    span = llama.read_span(ask, [sentence], max_tokens=12)
+    phrase = llama.read_span(ask, ["Rusia", "Kota Vladivostok"], max_tokens=12, whole=True)
+
+    assert span.text and span.text in sentence
+    assert 0 < span.tokens <= 12 and span.logprob <= 0.0
+    assert phrase.text in ("Rusia", "Kota Vladivostok")

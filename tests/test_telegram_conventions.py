@@ -12,6 +12,7 @@ from bot.telegram import texts
 from tests.fakebotapi import parse_html
 from tests.telegram_harness import (
     ADMIN_ID,
+    SEED_ANSWER,
     SEED_OUTPUT,
     SEED_QUESTION,
     GatedGenerator,
@@ -59,7 +60,7 @@ async def test_refused_cosmetic_calls_are_warnings_and_the_bot_answers(
         async with running_bot(tmp_path, outputs=[SEED_OUTPUT], api=api) as bot:
             chat = api.private_chat(1001, language_code="id")
             answer = await bot.ask(chat, SEED_QUESTION)
-            assert answer.text is not None and answer.text.startswith(SEED_OUTPUT)
+            assert answer.text is not None and answer.text.startswith(SEED_ANSWER)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("could not set the command menu" in w for w in warnings)
     assert any("could not set the description" in w for w in warnings)
@@ -154,7 +155,7 @@ async def test_inline_query_reuses_the_answer_the_bot_already_generated(tmp_path
         api.inline_query(chat.user, SEED_QUESTION)
         [answered] = await api.wait_for(lambda: api.inline_answers)
         text, entities = parse_html(answered.results[0]["input_message_content"]["message_text"])
-        assert text.startswith(f"{SEED_QUESTION}\n\n{SEED_OUTPUT}\n\nSumber\n[1] Bisnis.com")
+        assert text.startswith(f"{SEED_QUESTION}\n\n{SEED_ANSWER}\n\nSumber\n[1] Bisnis.com")
         # The generated answer's quote was not in its text: it comes as an expandable quote.
         assert entities[-1]["type"] == "expandable_blockquote"
     assert len(bot.generator.history) == 1

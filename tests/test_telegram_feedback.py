@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.feedback import FEEDBACK_DB, Counts
 from bot.telegram import texts
 from tests.fakebotapi import FakeBotAPI
-from tests.telegram_harness import ADMIN_ID, SEED_OUTPUT, SEED_QUESTION, running_bot
+from tests.telegram_harness import ADMIN_ID, SEED_ANSWER, SEED_OUTPUT, SEED_QUESTION, running_bot
 
 WRONG = "Kim Jong-un berangkat ke Rusia dengan pesawat [1]."
 
@@ -56,7 +56,7 @@ async def test_a_thumbs_down_asks_what_was_wrong_and_stores_only_the_voters_repl
         stored = conn.execute("SELECT question, answer, mode, chat_type FROM answers").fetchall()
         notes = [row[0] for row in conn.execute("SELECT comment FROM votes")]
     # Each asker's own question and the bot's answer; Bob's reply is his question, not a note.
-    assert stored[0] == (SEED_QUESTION, SEED_OUTPUT, "generated", "group")
+    assert stored[0] == (SEED_QUESTION, SEED_ANSWER, "generated", "group")
     assert [row[0] for row in stored] == [SEED_QUESTION, "Kereta apa yang dipakai Kim?"]
     assert notes == ["Bukan pesawat, tapi kereta"]
     assert bot.api.rejected == []

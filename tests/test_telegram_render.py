@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answer import Answer
+from bot.answering import Answer
 from bot.citations import Citation
 from bot.telegram import texts
 from bot.telegram.render import (

@@ -152,7 +152,7 @@ def test_recency_breaks_an_exact_tie(tmp_path: Path) -> None:
 
 
 def test_the_answerer_answers_from_the_day_asked_about(tmp_path: Path) -> None:
-    from bot.answer import Answerer
+    from bot.answering import Answerer, AnswerOptions
     from retrieval.store import CorpusIndex
     from tests.fakes import FakeGenerator
 
@@ -167,7 +167,9 @@ def test_the_answerer_answers_from_the_day_asked_about(tmp_path: Path) -> None:
     index = CorpusIndex([corpus], tmp_path / "data")
     question = "Berapa harga cabai di pasar induk kemarin?"
     fake = FakeGenerator("Rp 75.000 per kilogram [1].")
-    dated = Answerer(index=index, generator=fake, crosslingual=False, clock=lambda: NOW)
+    dated = Answerer(
+        index, fake, AnswerOptions(crosslingual=False, read_sentences=1), clock=lambda: NOW
+    )
     assert [c.article_id for c in dated.answer(question).citations] == ["selasa"]
     # Without date handling the other day's article ranks first (same words, file order).
     assert search(index.snapshot, question, k=1)[0].article.id == "senin"

@@ -48,6 +48,7 @@ class Capabilities:
     streaming: bool  # on_token receives pieces while generating, not once at the end
     exact_tokens: bool  # count_tokens uses the model's vocabulary, not an estimate
     parallel: int = 1  # generations it can run at once (a server's slots)
+    copy_spans: bool = False  # has read_span: copy-constrained decoding of a verbatim span
 
 
 class Generator(Protocol):

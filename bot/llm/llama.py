@@ -9,10 +9,12 @@ import logging
 import threading
 import time
 from collections import abc, deque
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import ModelError
+from bot.llm.copy import CopyConstraint, SpanRead
 from bot.llm.gguf import check_gguf
 from bot.llm.interface import Capabilities, Generation, Prompt, TokenCallback, check_max_tokens
 from bot.llm.streaming import collect
@@ -86,7 +88,9 @@ class LlamaGenerator:
 
         self.name = name
         # A llama.cpp context runs one sequence: one generation at a time.
-        self.capabilities = Capabilities(instruct=chat, streaming=True, exact_tokens=True)
+        self.capabilities = Capabilities(
+            instruct=chat, streaming=True, exact_tokens=True, copy_spans=True
+        )
         self._llama = llama
         self._temperature = temperature
         self._seed = seed
@@ -97,6 +101,7 @@ class LlamaGenerator:
         self._lock = threading.Lock()
         self._closed = False
         self._formatter: Any = None
+        self._pieces_cache: dict[int, str] = {}
         self._system_role = True
         if chat:
             self._formatter, self._system_role = _chat_formatter(llama)
@@ -208,6 +213,101 @@ class LlamaGenerator:
                     on_token=on_token,
                     started=started,
                 )
+
+    def read_span(
+        self, prompt: Prompt, texts: Sequence[str], *, max_tokens: int, whole: bool = False
+    ) -> SpanRead:
+        """Greedily generate a verbatim span of one of ``texts`` (copy-constrained); with
+        ``whole``, one of ``texts`` entire."""
+        check_max_tokens(max_tokens)
+        with self._lock:
+            self._check_open()
+            started = time.perf_counter()
+            tokens = self._prompt_tokens(prompt)
+            seqs = [self._tokenize(" " + t) for t in texts if t.strip()]
+            if not seqs:
+                return SpanRead("", float("-inf"), 0, len(tokens), 0.0)
+            constraint = CopyConstraint(
+                seqs,
+                word_start=self._word_start,
+                word_char_start=self._word_char_start,
+                whole=whole,
+            )
+            picked, logprobs = self._copy_loop(tokens, constraint, max_tokens)
+        text = self._llama.detokenize(picked).decode("utf-8", errors="replace")
+        return SpanRead(
+            text=text.strip(),
+            logprob=sum(logprobs) / len(logprobs) if logprobs else float("-inf"),
+            tokens=len(picked),
+            prompt_tokens=len(tokens),
+            total_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def _copy_loop(
+        self, tokens: list[int], constraint: CopyConstraint, max_tokens: int
+    ) -> tuple[list[int], list[float]]:
+        """Run greedy decoding under ``constraint``; return the tokens and their logprobs."""
+        import llama_cpp
+        import numpy as np
+
+        end = int(self._llama.token_eos())
+        state: dict[str, Any] = {"ok": set(), "can_end": False}
+        logprobs: list[float] = []
+        picked: list[int] = []
+
+        def processor(_ids: Any, scores: Any) -> Any:
+            ok, can_end = constraint.allowed()
+            if can_end:
+                ok = ok | {end}
+            idx = np.fromiter(ok, dtype=np.intc, count=len(ok))
+            masked = np.full_like(scores, -np.inf)
+            masked[idx] = scores[idx]
+            # The model's own belief in each step, before the mask: the span's confidence.
+            top = float(np.max(scores))
+            state["lse"] = top + float(np.log(np.sum(np.exp(scores - top))))
+            state["allowed"] = {int(t): float(scores[t]) for t in idx}
+            return masked
+
+        stream = self._llama.generate(
+            tokens,
+            temp=0.0,
+            top_k=1,
+            repeat_penalty=1.0,
+            logits_processor=llama_cpp.LogitsProcessorList([processor]),
+        )
+        try:
+            for token in stream:
+                if token == end or self._is_eog(self._vocab, token):
+                    break
+                logprobs.append(state["allowed"].get(int(token), -1e9) - state["lse"])
+                picked.append(int(token))
+                constraint.advance(int(token))
+                if len(picked) >= max_tokens:
+                    break
+        except RuntimeError as exc:
+            message = f"llama.cpp failed while reading ({exc}); try a shorter prompt."
+            raise ModelError(message) from exc
+        finally:
+            stream.close()
+        return picked, logprobs
+
+    def _tokenize(self, text: str) -> list[int]:
+        return list(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def _piece(self, token: int) -> str:
+        piece = self._pieces_cache.get(token)
+        if piece is None:
+            piece = self._llama.detokenize([token]).decode("utf-8", errors="replace")
+            self._pieces_cache[token] = piece
+        return piece
+
+    def _word_start(self, token: int) -> bool:
+        piece = self._piece(token)
+        return piece.startswith(" ") and len(piece) > 1
+
+    def _word_char_start(self, token: int) -> bool:
+        piece = self._piece(token)
+        return piece[:1].isalnum()
 
     def close(self) -> None:
         """Free the model and its context; call it once no other call is running."""

@@ -10,8 +10,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, U
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 
-from bot.answer import Answer
 from bot.answer_cache import CacheKey, generation_of
+from bot.answering import Answer
 from bot.conversation import Turn
 from bot.telegram import feedback, texts
 from bot.telegram.queue import Refusal
@@ -197,7 +197,7 @@ async def _generate(
             notify()
 
         return state.answerer.answer(
-            question, choices=choices, on_token=on_token, previous=previous
+            question, choices=choices, on_draft=on_token, previous=previous
         )
 
     async def refresh() -> None:

@@ -20,7 +20,7 @@ from telegram import ForceReply, InlineKeyboardButton, Message, ReplyParameters,
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.answer import Answer
+from bot.answering import Answer
 from bot.feedback import AnswerRecord, FeedbackStore, Vote
 from bot.telegram import texts
 from bot.telegram.render import escape

@@ -23,8 +23,8 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.answer import Answer
 from bot.answer_cache import CacheKey, generation_of
+from bot.answering import Answer
 from bot.fastpath import quick_answer
 from bot.telegram import texts
 from bot.telegram.render import render_inline, shorten

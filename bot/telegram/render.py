@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot import i18n
-from bot.answer import Answer
+from bot.answering import Answer
 from bot.citations import Citation
 from retrieval.analysis import Lang
 from retrieval.chunking import sentence_spans

@@ -8,8 +8,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.answer import Answerer
 from bot.answer_cache import AnswerCache
+from bot.answering import Answerer
 from bot.conversation import Memory
 from bot.feedback import FEEDBACK_DB, FeedbackStore
 from bot.llm.health import HealthReport

@@ -12,8 +12,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.answering.scoring import score_text
 from bot.injection import hide_injections
-from retrieval.analysis import Lang, analyze, stem, tokenize
+from retrieval.analysis import Lang, stem, tokenize
 from retrieval.chunking import sentence_spans
 from retrieval.search import Hit, Query, build_query, search_query
 from retrieval.snapshot import Snapshot
@@ -81,7 +82,7 @@ def _stating_sentence(
         sentence = text[span.start : span.end]
         if not states(sentence, choice, lang):
             continue
-        score = sum(weights.get(t, 0.0) for t in set(analyze(sentence, lang)))
+        score = score_text(sentence, lang, weights)
         if best is None or score > best[0]:
             best = (score, span.start, span.end)
     if best is None:

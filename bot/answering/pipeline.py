@@ -1,0 +1,309 @@
+"""The answer pipeline: retrieve → choose sentences → read → verify → abstain → frame."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import i18n
+from bot.answering.choices import Pick, clean_choice, pick_choice, split_choices
+from bot.answering.framing import frame
+from bot.answering.phrases import typed_phrases
+from bot.answering.qtype import AnswerType, answer_type
+from bot.answering.reader import read, read_phrase
+from bot.answering.scoring import coverage, own_total, term_weights
+from bot.answering.sentences import Sentence, candidates
+from bot.answering.shape import answers_nothing, asked_terms, fits_type, shape
+from bot.answering.smalltalk import smalltalk_kind, smalltalk_lang, smalltalk_reply
+from bot.answering.types import Answer, AnswerOptions, Mode
+from bot.citations import Citation, Cited
+from bot.conversation import Turn, contextualize
+from bot.errors import ModelUnavailable
+from bot.llm import Generator
+from bot.prompts import translation_prompt
+from retrieval.analysis import Lang, detect_language
+from retrieval.binarydocs import page_at
+from retrieval.documents import Article
+from retrieval.search import Hit, Query, build_query, search_query
+from retrieval.snapshot import Snapshot
+from retrieval.store import CorpusIndex
+from retrieval.timesearch import question_window, timed_hits
+
+DraftCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """An answer span read out of a sentence, with the reader's confidence in it."""
+
+    sentence: Sentence
+    start: int  # article offsets of the span
+    end: int
+    confidence: float
+    prompt_tokens: int = 0
+
+
+def cite(n: int, article: Article, start: int, end: int) -> Citation:
+    """Cite ``article.text[start:end]`` as source ``n`` (with its page, for a PDF or DOCX)."""
+    page = page_at(article.metadata.get("pages") or (), start)
+    return Citation(
+        n, article.id, article.title, article.url, article.date, article.text[start:end],
+        start, end, article.source, page,
+    )  # fmt: skip
+
+
+def confidence(match: float, logprob: float) -> float:
+    """Blend the sentence's match with the reader's mean token probability (0..1)."""
+    return 0.5 * match + 0.5 * math.exp(min(0.0, logprob))
+
+
+class Answerer:
+    """Answer questions from a corpus index with a generator; one object per process."""
+
+    def __init__(
+        self,
+        index: CorpusIndex,
+        generator: Generator,
+        options: AnswerOptions | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """Wire the pipeline; ``options`` default to the settings' defaults; ``clock`` (the
+        time in WARTA_TIMEZONE) resolves time words in questions, None: no date handling."""
+        self.index = index
+        self.generator = generator
+        self.options = options or AnswerOptions()
+        self.clock = clock
+
+    def answer(
+        self,
+        question: str,
+        *,
+        choices: Sequence[str] | None = None,
+        on_draft: DraftCallback | None = None,
+        previous: Turn | None = None,
+        use_model: bool = True,
+    ) -> Answer:
+        """Answer ``question``; ``on_draft`` receives verified text to show meanwhile.
+
+        A quiz (``choices`` given, or option lines after the question) is answered with the
+        option a passage states, when one does; otherwise like any question. A follow-up is
+        read after the ``previous`` turn: its key terms join the search, lighter, and a
+        pronoun takes its referent from it, unless the question changes the topic. Without ``use_model`` (the fast path of
+        inline queries) the chosen source sentence is quoted.
+        """
+        run = _Run(self, question, choices)
+        if previous is not None:
+            follow = contextualize(
+                run.question,
+                previous.question,
+                previous.answer,
+                lang=run.lang,
+                crosslingual=self.options.crosslingual,
+            )
+            run.read_as, run.context = follow.question, follow.terms
+        talk = smalltalk_kind(run.question)
+        if talk is not None and not run.options:
+            lang = smalltalk_lang(run.question)
+            return run.finish(Cited(smalltalk_reply(talk, lang), ()), "smalltalk", lang=lang)
+        hits, query, cover = self._retrieve(run)
+        run.hits, run.cover = hits, cover
+        if not hits or cover < self.options.abstain_score:
+            return run.finish(None, "abstained")
+        snap = self.index.snapshot
+        weights = term_weights(snap, query)
+        if run.options:
+            pick = pick_choice(
+                snap, query, run.options, weights, crosslingual=self.options.crosslingual
+            )
+            if pick is not None:
+                return run.finish(_cite_choice(pick), "choice")
+        kind = answer_type(run.question)
+        sentences = candidates(
+            hits, snap, weights, total=own_total(query, weights), kind=kind, question=run.read_as
+        )
+        if not sentences:
+            return run.finish(None, "abstained")
+        if not use_model:
+            return run.finish(_quote(sentences[0], run.lang, "extractive_lead"), "extractive")
+        if on_draft is not None:
+            on_draft(f"“{sentences[0].text}”")
+        asked = asked_terms(run.read_as, run.lang, set(weights))
+        return self._read_and_frame(run, sentences, kind, asked)
+
+    def _retrieve(self, run: _Run) -> tuple[list[Hit], Query, float]:
+        snap = self.index.snapshot
+        corpus_langs = frozenset(snap.languages)
+        # Time words ("kemarin", "latest") pick the dates; they are not search terms.
+        now = self.clock() if self.clock else None
+        topic, window = question_window(run.question, now) if now else (run.question, None)
+        query = build_query(
+            topic,
+            lang=run.lang,
+            corpus_langs=corpus_langs,
+            crosslingual=self.options.crosslingual,
+            translation=self._translate(run.question, run.lang, corpus_langs),
+            context=run.context,
+        )
+        k = self.options.top_k * 3
+        hits = (
+            search_query(snap, query, k=k) if now is None else timed_hits(snap, query, window, k=k)
+        )
+        cover = coverage(hits, snap, query)
+        run.timings["retrieve"] = run.elapsed()
+        return hits, query, cover
+
+    def _read_and_frame(
+        self, run: _Run, sentences: list[Sentence], kind: AnswerType, asked: set[str]
+    ) -> Answer:
+        """Read the best sentences; answer from the surest reading, or say the news is silent."""
+        started = time.perf_counter()
+        try:
+            reading = self._best_reading(run.read_as, run.lang, kind, sentences, asked)
+        except ModelUnavailable:
+            # The model is down: the chosen source sentence still answers, quoted.
+            run.timings["generate"] = (time.perf_counter() - started) * 1000
+            return run.finish(_quote(sentences[0], run.lang, "extractive_lead"), "extractive")
+        run.timings["generate"] = (time.perf_counter() - started) * 1000
+        if reading is None or reading.confidence < self.options.min_answer_confidence:
+            cited = _quote(sentences[0], run.lang, "not_stated")
+            return run.finish(cited, "abstained", confidence=reading.confidence if reading else 0.0)
+        s = reading.sentence
+        text = frame(
+            s.article.text[reading.start : reading.end],
+            question=run.question,
+            kind=kind,
+            lang=run.lang,
+            source_lang=s.lang,
+            marker="[1]",
+        )
+        cited = Cited(text, (cite(1, s.article, s.start, s.end),))
+        return run.finish(
+            cited, "generated", confidence=reading.confidence, prompt_tokens=reading.prompt_tokens
+        )
+
+    def _best_reading(
+        self,
+        question: str,
+        lang: Lang,
+        kind: AnswerType,
+        sentences: list[Sentence],
+        asked: set[str],
+    ) -> Reading | None:
+        """Read up to ``read_sentences`` sentences that match well enough; keep the surest."""
+        best: Reading | None = None
+        eligible = [s for s in sentences if s.match >= self.options.min_sentence_match]
+        for sentence in eligible[: self.options.read_sentences]:
+            reading = self._read(sentence, question, lang, kind, asked)
+            if reading is not None and (best is None or reading.confidence > best.confidence):
+                best = reading
+        return best
+
+    def _read(
+        self, sentence: Sentence, question: str, lang: Lang, kind: AnswerType, asked: set[str]
+    ) -> Reading | None:
+        """Read one sentence: a typed, non-trivial span of it, or None."""
+        text = sentence.text
+        budget = self.options.answer_max_tokens
+        if kind in ("other", "name"):  # names of things are often lower-case: read freely
+            found = read(self.generator, text, question, lang, max_tokens=budget)
+        else:
+            phrases = typed_phrases(text, kind, asked, sentence.lang)
+            if not phrases:
+                return None
+            found = read_phrase(self.generator, text, question, lang, phrases, max_tokens=budget)
+        if found is None:
+            return None
+        a, z = shape(text, found.start, found.end, asked, sentence.lang, kind)
+        span = text[a:z]
+        if not span.strip() or answers_nothing(span, asked, sentence.lang):
+            return None
+        if not fits_type(span, kind, asked, sentence.lang):
+            return None
+        return Reading(
+            sentence,
+            sentence.start + a,
+            sentence.start + z,
+            confidence(sentence.match, found.logprob),
+        )
+
+    def _translate(self, question: str, lang: Lang, corpus_langs: frozenset[Lang]) -> str | None:
+        """Ask an instruct model for the question in the other language (opt-in, chat only)."""
+        other: Lang = "en" if lang == "id" else "id"
+        if not (self.options.llm_translate and self.options.crosslingual):
+            return None
+        if other not in corpus_langs or not self.generator.capabilities.instruct:
+            return None
+        generation = self.generator.generate(translation_prompt(question, other), max_tokens=64)
+        return generation.text.strip() or None
+
+
+class _Run:
+    """The state of answering one question: its text, options, clock and retrieval."""
+
+    def __init__(self, answerer: Answerer, question: str, choices: Sequence[str] | None) -> None:
+        self.started = time.perf_counter()
+        self.answerer = answerer
+        question = question.strip()
+        if choices is None:
+            question, choices = split_choices(question)
+        self.question = question
+        self.read_as = question  # a follow-up is read with its referent spelled out
+        self.context: tuple[tuple[str, float], ...] = ()
+        self.options = tuple(dict.fromkeys(c for c in map(clean_choice, choices) if c))
+        self.lang: Lang = detect_language(question)
+        self.timings: dict[str, float] = {"retrieve": 0.0, "generate": 0.0}
+        self.hits: list[Hit] = []
+        self.cover = 0.0
+
+    def elapsed(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
+
+    def finish(
+        self,
+        cited: Cited | None,
+        mode: Mode,
+        *,
+        lang: Lang | None = None,
+        confidence: float = 0.0,
+        prompt_tokens: int = 0,
+    ) -> Answer:
+        """Build the Answer; no ``cited`` means the honest "not found"."""
+        lang = lang or self.lang
+        if cited is None:
+            cited, mode = Cited(i18n.text("abstain", lang), ()), "abstained"
+        self.timings["total"] = self.elapsed()
+        return Answer(
+            question=self.question,
+            language=lang,
+            text=cited.text,
+            abstained=mode == "abstained",
+            citations=cited.citations,
+            model=self.answerer.generator.name,
+            timings_ms=dict(self.timings),
+            mode=mode,
+            coverage=self.cover,
+            confidence=confidence,
+            prompt_tokens=prompt_tokens,
+            passages=tuple(self.hits),
+        )
+
+
+def _quote(sentence: Sentence, lang: Lang, lead_key: str) -> Cited:
+    """Quote ``sentence`` as source [1] after a lead in ``lang``."""
+    if lead_key == "extractive_lead" and sentence.lang == lang:
+        lead_key = "extractive_lead_same"
+    lead = i18n.text(lead_key, lang)
+    citation = cite(1, sentence.article, sentence.start, sentence.end)
+    return Cited(f"{lead} “{sentence.text}” [1]", (citation,))
+
+
+def _cite_choice(pick: Pick) -> Cited:
+    """Answer with the picked option, cited to the sentence that states it."""
+    return Cited(f"{pick.choice} [1].", (cite(1, pick.hit.article, pick.start, pick.end),))
+
+
+__all__ = ["Answer", "Answerer", "DraftCallback", "Reading", "Snapshot"]

@@ -1,0 +1,94 @@
+"""Choose the sentences worth reading: every sentence of the top passages, scored."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.answering.qtype import AnswerType
+from bot.answering.scoring import weigh
+from bot.injection import hide_injections
+from retrieval.analysis import Lang, analyze, tokenize
+from retrieval.chunking import sentence_spans
+from retrieval.documents import Article
+from retrieval.search import Hit
+from retrieval.snapshot import Snapshot
+
+# A sentence holding a word of the expected kind that the question lacks gets this share of
+# the question's weight on top (a who-question wants a sentence with a name in it).
+TYPE_BONUS = 0.3
+# Better-ranked passages win near-ties: the passage's BM25 score relative to the best.
+RANK_BONUS = 0.3
+_DIGIT_RE = re.compile(r"\d")
+_CAPITAL_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w-]+")
+_TIME_WORDS = frozenset(
+    """januari februari maret april mei juni juli agustus september oktober november desember
+    january february march april may june july august october december senin selasa rabu kamis
+    jumat sabtu minggu monday tuesday wednesday thursday friday saturday sunday kemarin
+    yesterday today tomorrow besok pekan week tahun year bulan month""".split()
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One candidate sentence: ``article.text[start:end]``, its language and its scores."""
+
+    article: Article
+    start: int
+    end: int
+    lang: Lang
+    match: float  # share of the question's weight it holds (0..1, translations credited)
+    score: float  # match plus the type and rank bonuses: the order of reading
+    rank: int  # rank of the passage it came from (0 = best)
+
+    @property
+    def text(self) -> str:
+        """Return the sentence's text."""
+        return self.article.text[self.start : self.end]
+
+
+def has_type(text: str, kind: AnswerType, question_tokens: set[str]) -> bool:
+    """Tell whether ``text`` holds a word of the kind a question expects, not in it already."""
+    if kind in ("number", "time"):
+        if any(_DIGIT_RE.search(t) and t not in question_tokens for t in tokenize(text)):
+            return True
+        return kind == "time" and any(
+            t in _TIME_WORDS and t not in question_tokens for t in tokenize(text)
+        )
+    if kind in ("person", "place", "name"):
+        return any(m.group().casefold() not in question_tokens for m in _CAPITAL_RE.finditer(text))
+    return True
+
+
+def candidates(
+    hits: Sequence[Hit],
+    snap: Snapshot,
+    weights: Mapping[str, float],
+    *,
+    total: float,
+    kind: AnswerType,
+    question: str,
+) -> list[Sentence]:
+    """Return every distinct sentence of ``hits``, best first."""
+    q_tokens = set(tokenize(question))
+    top = hits[0].score if hits else 1.0
+    seen: set[tuple[str, int]] = set()
+    out: list[Sentence] = []
+    for rank, hit in enumerate(hits):
+        lang = snap.languages[snap.article_index[hit.article.id]]
+        text = hide_injections(hit.chunk.text)
+        for span in sentence_spans(text):
+            start, end = hit.chunk.start + span.start, hit.chunk.start + span.end
+            sentence = text[span.start : span.end]
+            if (hit.article.id, start) in seen or not sentence.strip():
+                continue
+            seen.add((hit.article.id, start))
+            match = min(1.0, weigh(analyze(sentence, lang), weights) / total)
+            if match <= 0:
+                continue
+            bonus = TYPE_BONUS if has_type(sentence, kind, q_tokens) else 0.0
+            score = match + bonus + RANK_BONUS * (hit.score / top if top else 0.0)
+            out.append(Sentence(hit.article, start, end, lang, match, score, rank))
+    out.sort(key=lambda s: (-s.score, s.rank, s.start))
+    return out

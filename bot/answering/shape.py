@@ -1,0 +1,146 @@
+"""Shape a read span into a short answer: trim question words, keep the asked-for phrase."""
+
+from __future__ import annotations
+
+import re
+
+from bot.answering.qtype import AnswerType
+from retrieval.analysis import Lang, analyze, stopwords, tokenize
+
+_WORD_RE = re.compile(r"\S+")
+NUMBER_PHRASE_RE = re.compile(
+    r"(?:\b(?:sekitar|hampir|lebih dari|kurang dari|about|around|nearly|over|more than)\s+)?"
+    r"(?:(?:Rp|US\$|USD|\$|€|£)\s?)?"
+    r"(?:\d[\d.,/:\-]*|(?i:satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|"
+    r"sebelas|seratus|seribu|puluhan|ratusan|ribuan|one|two|three|four|five|six|seven|eight|"
+    r"nine|ten|eleven|twelve|dozens|hundreds|thousands)\b(?:\s+(?:belas|puluh|ratus))?)"
+    r"(?:\s*%|\s+(?:persen|percent))?"
+    r"(?:\s+(?:ribu|juta|miliar|triliun|thousand|million|billion|trillion))?"
+    r"(?:\s+(?!(?:pada|di|ke|dari|yang|dan|untuk|dengan|dalam|atau|itu|ini|on|in|at|of|to|"
+    r"for|and|the|from|by|with|per|or|was|were|is|are|tahun|year)\b)"
+    r"(?:[a-z][a-z\-]{1,20}|[A-Z]{2,4}\b)){0,2}",
+)
+_MONTHS = (
+    "januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|desember|"
+    "january|february|march|may|june|july|august|october|december"
+)
+DATE_RE = re.compile(
+    rf"\b\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b|\b(?:{_MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?\b"
+    rf"|\b(?:{_MONTHS})\s+\d{{4}}\b|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b"
+    r"|\b(?:(?:tahun|year)\s+)?(?:1[89]|20)\d\d\b"
+    r"|\b(?:(?:pukul|jam)\s+)?\d{1,2}[.:]\d{2}(?:\s*(?:WIB|WITA|WIT|GMT|UTC|am|pm))?",
+    re.IGNORECASE,
+)
+
+
+def _words(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [(start + m.start(), start + m.end()) for m in _WORD_RE.finditer(text[start:end])]
+
+
+def trim_question_words(
+    text: str, start: int, end: int, asked: set[str], lang: Lang
+) -> tuple[int, int]:
+    """Drop lower-case words at the span's start that only repeat the question ("tahun 1957").
+
+    ``asked`` holds the question's tokens and index terms (translations included).
+    """
+    stop = stopwords(lang)
+    words = _words(text, start, end)
+    i = 0
+    while i < len(words) - 1:
+        word = text[words[i][0] : words[i][1]]
+        tokens = tokenize(word)
+        lower = word[:1].islower()
+        if lower and tokens and all(t in asked or t in stop for t in tokens):
+            i += 1
+            continue
+        if lower and tokens and set(analyze(word, lang)) <= asked and analyze(word, lang):
+            i += 1
+            continue
+        break
+    return (words[i][0], end) if words else (start, end)
+
+
+def number_phrase(text: str, start: int, end: int, kind: AnswerType) -> tuple[int, int]:
+    """Narrow a how-many/when span to its number or date phrase, when it has one."""
+    piece = text[start:end]
+    pattern = DATE_RE if kind == "time" else NUMBER_PHRASE_RE
+    m = pattern.search(piece)
+    if m is None:
+        return start, end
+    a, z = start + m.start(), start + m.end()
+    return a, z
+
+
+def cut_restatement(
+    text: str, start: int, end: int, asked: set[str], lang: Lang
+) -> tuple[int, int]:
+    """Cut a trailing ", …" or "(…)" part that repeats the question rather than answering."""
+    piece = text[start:end]
+    for m in re.finditer(r",\s+|\s+\(", piece):
+        head, tail = piece[: m.start()], piece[m.end() :]
+        terms = set(analyze(tail, lang))
+        if analyze(head, lang) and terms and len(terms & asked) / len(terms) >= 0.5:
+            return start, start + m.start()
+    return start, end
+
+
+def answers_nothing(span: str, asked: set[str], lang: Lang) -> bool:
+    """Tell whether ``span`` holds no content word beyond the question's own."""
+    terms = set(analyze(span, lang))
+    return not terms or terms <= asked
+
+
+_NAME_RE = re.compile(r"\b[A-Z0-9][\w-]*")
+
+
+def fits_type(span: str, kind: AnswerType, asked: set[str], lang: Lang) -> bool:
+    """Tell whether ``span`` is the kind of thing the question asks for.
+
+    A who/where/which-name answer names something the question does not: a capitalised word
+    (or number) beyond the question's own.
+    """
+    if kind in ("person", "place", "name"):
+        return any(
+            not (set(tokenize(m.group())) | set(analyze(m.group(), lang))) & asked
+            for m in _NAME_RE.finditer(span)
+        )
+    if kind == "number":
+        return bool(re.search(r"\d", span)) or bool(
+            re.search(
+                r"\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|puluhan|"
+                r"ratusan|ribuan|belas|puluh|ratus|one|two|three|four|five|six|seven|eight|"
+                r"nine|ten|dozens|hundreds|thousands|half|setengah)\b",
+                span,
+                re.IGNORECASE,
+            )
+        )
+    if kind == "time":
+        return bool(DATE_RE.search(span)) or bool(
+            re.search(
+                r"\d|\b(senin|selasa|rabu|kamis|jumat|sabtu|minggu|monday|tuesday|wednesday|"
+                r"thursday|friday|saturday|sunday|kemarin|yesterday|today|hari ini|besok|"
+                r"tomorrow|pekan|week|bulan|month|tahun|year|pagi|siang|sore|malam|morning|"
+                r"evening|night|lalu|ago|depan|next)\b",
+                span,
+                re.IGNORECASE,
+            )
+        )
+    return True
+
+
+def shape(
+    text: str, start: int, end: int, asked: set[str], lang: Lang, kind: AnswerType
+) -> tuple[int, int]:
+    """Apply the trims in order; the result is a sub-span of ``[start, end)``."""
+    a, z = cut_restatement(text, start, end, asked, lang)
+    if kind in ("number", "time"):
+        a, z = number_phrase(text, a, z, kind)
+    if kind == "time":  # "tahun 2003" is how a year is answered, whatever the question says
+        return a, z
+    return trim_question_words(text, a, z, asked, lang)
+
+
+def asked_terms(question: str, lang: Lang, query_terms: set[str]) -> set[str]:
+    """Return what the question already says: its tokens, its terms and their translations."""
+    return set(tokenize(question)) | set(analyze(question, lang)) | query_terms
