@@ -20,7 +20,7 @@ async def test_a_private_follow_up_is_read_after_the_last_question_until_new(
         chat = bot.api.private_chat(601, language_code="id")
         await bot.ask(chat, SEED_QUESTION)
         answer = await bot.ask(chat, FOLLOW_UP)
-        assert answer.text is not None and answer.text.startswith(FOLLOW_OUTPUT)
+        assert answer.text is not None and "Putin [1]." in answer.text.split("\n")[0]
         # The model was told who "dia" is; the asker sees their own words.
         assert REFERENT in bot.generator.history[1].user
         assert await bot.reply_text(chat, bot.say(chat, "/new")) == texts.text("new_topic", "id")

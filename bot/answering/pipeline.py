@@ -92,8 +92,8 @@ class Answerer:
         A quiz (``choices`` given, or option lines after the question) is answered with the
         option a passage states, when one does; otherwise like any question. A follow-up is
         read after the ``previous`` turn: its key terms join the search, lighter, and a
-        pronoun takes its referent from it, unless the question changes the topic. Without ``use_model`` (the fast path of
-        inline queries) the chosen source sentence is quoted.
+        pronoun takes its referent from it, unless the question changes the topic. Without
+        ``use_model`` (the fast path of inline queries) the chosen source sentence is quoted.
         """
         run = _Run(self, question, choices)
         if previous is not None:
