@@ -101,7 +101,7 @@ class StoredArticles(_Articles):
         return article_from_record(json.loads(os.pread(self._fd, end - start, start)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredRef:
     """An unchanged article of the last generation, left on disk while a reload runs."""
 

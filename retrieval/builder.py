@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import time
 from collections.abc import Callable
@@ -136,7 +137,7 @@ def _unchanged(old: Snapshot, article_id: str) -> Article | StoredRef:
     return old.articles[i]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Indexed:
     """One article with its language and either its fresh chunk spans and forward index
     (term ids, tfs) or, unchanged, its article index in the old generation."""
@@ -260,7 +261,8 @@ class _Accumulator:
         items = self.items
         spans, forward = self._assemble()
         chunks = np.concatenate(spans) if spans else np.zeros((0, 3), dtype=np.int32)
-        bm25 = _bm25(self.terms, forward, self.params) if len(chunks) else None
+        del spans
+        bm25 = _bm25(self.terms, forward, self.params, old=self.old) if len(chunks) else None
         return make_snapshot(
             self.params,
             ArticleList([i.article for i in items]),
@@ -325,20 +327,45 @@ def build(
     return snap, report
 
 
-def _bm25(terms: list[str], forward: list[tuple[I64, I32, TF]], params: BuildParams) -> CompactBM25:
+def _bm25(
+    terms: list[str],
+    forward: list[tuple[I64, I32, TF]],
+    params: BuildParams,
+    *,
+    old: Snapshot | None = None,
+) -> CompactBM25:
     """Join per-article forward arrays and build the BM25 index."""
     offsets_parts = [np.zeros(1, dtype=np.int64)]
     base = 0
     for offsets, _, _ in forward:
         offsets_parts.append(offsets[1:] + base)
         base += int(offsets[-1])
+    fwd_offsets = np.concatenate(offsets_parts)
+    fwd_terms = np.concatenate([f[1] for f in forward])
+    fwd_tfs = np.concatenate([f[2] for f in forward])
+    forward.clear()
+    if old is not None and old.bm25 is not None:
+        _drop_pages(old.bm25.fwd_offsets, old.bm25.fwd_terms, old.bm25.fwd_tfs, old.chunks)
     return CompactBM25.from_forward(
         terms,
-        np.concatenate(offsets_parts),
-        np.concatenate([f[1] for f in forward]),
-        np.concatenate([f[2] for f in forward]),
+        fwd_offsets,
+        fwd_terms,
+        fwd_tfs,
         k1=params.k1,
         b=params.b,
         epsilon=params.epsilon,
         idf_mode="lucene" if params.idf_mode == "lucene" else "okapi",
     )
+
+
+def _drop_pages(*arrays: object) -> None:
+    """Let go of the pages a reload read from the old generation's mapped arrays.
+
+    They are file-backed and read-only, so MADV_DONTNEED only unmaps them (a later read
+    faults them back from the page cache); without it they stay in this process's RSS while
+    the new postings are built.
+    """
+    for arr in arrays:
+        mapped = getattr(arr, "_mmap", None)  # numpy.memmap's mapping
+        if isinstance(mapped, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+            mapped.madvise(mmap.MADV_DONTNEED)
