@@ -11,14 +11,14 @@ _WORD_RE = re.compile(r"\S+")
 NUMBER_PHRASE_RE = re.compile(
     r"(?:\b(?:sekitar|hampir|lebih dari|kurang dari|about|around|nearly|over|more than)\s+)?"
     r"(?:(?:Rp|US\$|USD|\$|€|£)\s?)?"
-    r"(?:\d[\d.,/:\-]*|(?i:satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|"
+    r"(?:(?<![\d/.,])\d[\d.,]*(?:\s?[-–]\s?\d[\d.,]*)?(?![\d/])|(?i:satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|"
     r"sebelas|seratus|seribu|puluhan|ratusan|ribuan|one|two|three|four|five|six|seven|eight|"
     r"nine|ten|eleven|twelve|dozens|hundreds|thousands)\b(?:\s+(?:belas|puluh|ratus))?)"
     r"(?:\s*%|\s+(?:persen|percent))?"
     r"(?:\s+(?:ribu|juta|miliar|triliun|thousand|million|billion|trillion))?"
     r"(?:\s+(?!(?:pada|di|ke|dari|yang|dan|untuk|dengan|dalam|atau|itu|ini|on|in|at|of|to|"
     r"for|and|the|from|by|with|per|or|was|were|is|are|tahun|year)\b)"
-    r"(?:[a-z][a-z\-]{1,20}|[A-Z]{2,4}\b)){0,2}",
+    r"(?:[a-z][a-z\-]{1,20}|[A-Z]{2,4}\b))?(?:\s+[A-Z]{2,4}\b)?",
 )
 _MONTHS = (
     "januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|desember|"
