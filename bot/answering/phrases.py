@@ -16,6 +16,11 @@ _NAME_RUN_RE = re.compile(
     r"del|of|the|untuk|dan)\s+)?(?:[A-Z][\w'’.-]*|\d+[\w-]*))*"
     r"(?:\s*\([A-Z][\w-]*\))?"  # its acronym: "Institut Teknologi Bandung (ITB)"
 )
+_PERSON_TITLE_RE = re.compile(
+    r"(?:Presiden|President|Wakil|Menteri|Minister|Gubernur|Governor|Bupati|Wali Kota|Mayor|"
+    r"Senator|Jenderal|General|Kapolri|Kapolda|Ketua|Direktur|Director|Dr|Prof|Mr|Mrs|Ms|"
+    r"Sir|Pak|Bu|Raja|King|Queen|Ratu|Paus|Pope)\b"
+)
 # A sentence-initial word that starts a run only because it starts the sentence.
 _INITIAL_VERB_RE = re.compile(r"^(di|me|ber|ter|se|ke|pe)\w+(kan|an|i|nya)$|^\w+(nya|lah|kah)$")
 _DAY_RE = re.compile(
@@ -77,6 +82,8 @@ def typed_phrases(sentence: str, kind: AnswerType, asked: set[str], lang: Lang) 
         ]
         runs = [r for r in runs if sentence[r[0] : r[1]].casefold() not in stopwords(lang)]
         runs = [_drop_asked_title(sentence, a, z, asked) for a, z in runs]
+        if kind == "place":  # "President Joe Biden" is nobody's whereabouts
+            runs = [r for r in runs if not _PERSON_TITLE_RE.match(sentence[r[0] : r[1]])]
         found += runs
         # "Kourou, Perancis", "Gamawan Fauzi, Gubernur Sumatera Barat": a name and its place
         # or title, as the news writes them.

@@ -74,6 +74,11 @@ _LABELS: dict[Lang, tuple[str, str, str]] = {
 }
 _HEAD = "Jawab setiap pertanyaan dengan kutipan terpendek dari kalimatnya.\n\n"
 STOP: tuple[str, ...] = ("\n",)
+# A span never ends on a word that links to what it left out ("Michael Myers of").
+_DANGLING_RE = re.compile(
+    r"(?:\s+(?:of|the|and|or|a|an|in|on|at|to|for|by|dan|atau|di|ke|dari|yang|untuk|pada))+$",
+    re.IGNORECASE,
+)
 _EDGE_RE = re.compile(r"^[\s,.;:!?\-–—(\[\"'“”‘’»«]+|[\s,.;:!?\-–—)\]\"'“”‘’»«]+$")
 
 
@@ -113,7 +118,16 @@ def trim_span(sentence: str, start: int, end: int) -> tuple[int, int]:
     # A bracket the span opens stays closed: "(Amorphophalus titanum)".
     if sentence[a:z].count("(") > sentence[a:z].count(")") and sentence[z : z + 1] == ")":
         z += 1
-    return a, z
+    # A quotation the span opens but does not close is cut off before its mark.
+    for mark, close in (("“", "”"), ("«", "»")):
+        piece = sentence[a:z]
+        if piece.count(mark) > piece.count(close):
+            z = a + piece.rindex(mark)
+    if sentence[a:z].count('"') % 2:
+        z = a + sentence[a:z].rindex('"')
+    z = len(sentence[:z].rstrip(" ,;:-–—"))
+    dangling = _DANGLING_RE.search(sentence[a:z])
+    return a, a + dangling.start() if dangling and dangling.start() > 0 else z
 
 
 def align(sentence: str, answer: str) -> tuple[int, int] | None:
