@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from bot.llm import Generator, Prompt
-from bot.llm.copy import SpanRead
+from bot.llm.interface import SpanReader
 from retrieval.analysis import Lang, normalise, tokenize
 
 # Made-up news sentences (not from any evaluation set): each answer is the shortest span that
@@ -176,6 +177,19 @@ def mentioned_first(said: str, phrases: Sequence[str]) -> str | None:
     return best if share >= 0.5 else None
 
 
+def _say(
+    generator: Generator, prompt: Prompt, texts: Sequence[str], *, max_tokens: int, whole: bool
+) -> tuple[str, float]:
+    """Return the reader's words and their mean log-probability (0.0 when not known): a
+    copied span of ``texts`` where the backend can copy, its free text elsewhere."""
+    if generator.capabilities.copy_spans:
+        copied = cast(SpanReader, generator).read_span(
+            prompt, texts, max_tokens=max_tokens, whole=whole
+        )
+        return copied.text, copied.logprob
+    return generator.generate(prompt, max_tokens=max_tokens).text, 0.0
+
+
 def read_phrase(
     generator: Generator,
     sentence: str,
@@ -187,16 +201,8 @@ def read_phrase(
 ) -> Read | None:
     """Pick which of ``phrases`` (substrings of ``sentence``) answers ``question``."""
     prompt = reader_prompt(sentence, question, lang)
-    if generator.capabilities.copy_spans:
-        copied: SpanRead = generator.read_span(  # type: ignore[attr-defined]
-            prompt, list(phrases), max_tokens=max_tokens, whole=True
-        )
-        chosen = next((p for p in phrases if p.strip() == copied.text), None)
-        logprob = copied.logprob
-    else:
-        said = generator.generate(prompt, max_tokens=max_tokens).text
-        chosen = mentioned_first(said, phrases)
-        logprob = 0.0
+    said, logprob = _say(generator, prompt, phrases, max_tokens=max_tokens, whole=True)
+    chosen = mentioned_first(said, phrases)
     if chosen is None:
         return None
     at = sentence.find(chosen)
@@ -208,14 +214,8 @@ def read(
 ) -> Read | None:
     """Read the answer to ``question`` out of ``sentence``; None when there is none in it."""
     prompt = reader_prompt(sentence, question, lang)
-    if generator.capabilities.copy_spans:
-        copied: SpanRead = generator.read_span(prompt, [sentence], max_tokens=max_tokens)  # type: ignore[attr-defined]
-        span = align(sentence, copied.text)
-        logprob = copied.logprob
-    else:
-        generation = generator.generate(prompt, max_tokens=max_tokens)
-        span = align(sentence, generation.text)
-        logprob = 0.0
+    said, logprob = _say(generator, prompt, [sentence], max_tokens=max_tokens, whole=False)
+    span = align(sentence, said)
     if span is None or span[0] >= span[1]:
         return None
     return Read(span[0], span[1], logprob)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from bot.llm.copy import SpanRead
 
 __all__ = [
     "Capabilities",
@@ -69,6 +71,16 @@ class Generator(Protocol):
 
     def count_tokens(self, text: str) -> int:
         """Return how many tokens text takes in the model's vocabulary (or an estimate)."""
+        ...
+
+
+class SpanReader(Protocol):
+    """A generator whose capabilities say ``copy_spans``: it decodes copy-constrained."""
+
+    def read_span(
+        self, prompt: Prompt, texts: Sequence[str], *, max_tokens: int, whole: bool = False
+    ) -> SpanRead:
+        """Generate a verbatim span of one of ``texts`` (with ``whole``, one entire)."""
         ...
 
 
