@@ -7,6 +7,7 @@ import re
 
 from bot.answering.qtype import AnswerType
 from bot.answering.shape import DATE_RE, NUMBER_PHRASE_RE
+from bot.answering.vocab import DAYS, alternation
 from retrieval.analysis import Lang, analyze, stopwords, tokenize
 
 # A run of capitalised words (or numbers inside a name: "GA-181", "Universiade 2005"), with
@@ -24,8 +25,8 @@ _PERSON_TITLE_RE = re.compile(
 # A sentence-initial word that starts a run only because it starts the sentence.
 _INITIAL_VERB_RE = re.compile(r"^(di|me|ber|ter|se|ke|pe)\w+(kan|an|i|nya)$|^\w+(nya|lah|kah)$")
 _DAY_RE = re.compile(
-    r"\b(?:Senin|Selasa|Rabu|Kamis|Jumat|Sabtu|Minggu|Monday|Tuesday|Wednesday|Thursday|"
-    r"Friday|Saturday|Sunday)\b(?:\s*\(\d{1,2}/\d{1,2}(?:/\d{2,4})?\))?"
+    rf"\b(?:{alternation([d.capitalize() for d in DAYS])})\b"
+    r"(?:\s*\(\d{1,2}/\d{1,2}(?:/\d{2,4})?\))?"
 )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.answering.qtype import AnswerType
 from bot.answering.scoring import weigh
+from bot.answering.vocab import CALENDAR, DAYS, MONTHS
 from bot.injection import hide_injections
 from retrieval.analysis import Lang, analyze, tokenize
 from retrieval.chunking import sentence_spans
@@ -22,12 +23,7 @@ TYPE_BONUS = 0.3
 RANK_BONUS = 0.3
 _DIGIT_RE = re.compile(r"\d")
 _CAPITAL_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w-]+")
-_TIME_WORDS = frozenset(
-    """januari februari maret april mei juni juli agustus september oktober november desember
-    january february march april may june july august october december senin selasa rabu kamis
-    jumat sabtu minggu monday tuesday wednesday thursday friday saturday sunday kemarin
-    yesterday today tomorrow besok pekan week tahun year bulan month""".split()
-)
+_TIME_WORDS = frozenset(MONTHS + DAYS + CALENDAR)
 
 
 @dataclass(frozen=True)

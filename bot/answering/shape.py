@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.answering.qtype import AnswerType
+from bot.answering.vocab import CALENDAR, DAYS, MONTHS, TIME_OF_DAY, alternation
 from retrieval.analysis import Lang, analyze, stopwords, tokenize
 
 _WORD_RE = re.compile(r"\S+")
@@ -20,10 +21,7 @@ NUMBER_PHRASE_RE = re.compile(
     r"for|and|the|from|by|with|per|or|was|were|is|are|tahun|year)\b)"
     r"(?:[a-z][a-z\-]{1,20}|[A-Z]{2,4}\b))?(?:\s+[A-Z]{2,4}\b)?",
 )
-_MONTHS = (
-    "januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|desember|"
-    "january|february|march|may|june|july|august|october|december"
-)
+_MONTHS = alternation(MONTHS)
 DATE_RE = re.compile(
     rf"\b\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b|\b(?:{_MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?\b"
     rf"|\b(?:{_MONTHS})\s+\d{{4}}\b|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b"
@@ -94,6 +92,11 @@ def answers_nothing(span: str, asked: set[str], lang: Lang) -> bool:
 _NAME_RE = re.compile(r"\b[A-Z0-9][\w-]*")
 
 
+_WHEN_WORD_RE = re.compile(
+    rf"\d|\b(?:{alternation(DAYS + CALENDAR + TIME_OF_DAY)})\b", re.IGNORECASE
+)
+
+
 def fits_type(span: str, kind: AnswerType, asked: set[str], lang: Lang) -> bool:
     """Tell whether ``span`` is the kind of thing the question asks for.
 
@@ -116,16 +119,7 @@ def fits_type(span: str, kind: AnswerType, asked: set[str], lang: Lang) -> bool:
             )
         )
     if kind == "time":
-        return bool(DATE_RE.search(span)) or bool(
-            re.search(
-                r"\d|\b(senin|selasa|rabu|kamis|jumat|sabtu|minggu|monday|tuesday|wednesday|"
-                r"thursday|friday|saturday|sunday|kemarin|yesterday|today|hari ini|besok|"
-                r"tomorrow|pekan|week|bulan|month|tahun|year|pagi|siang|sore|malam|morning|"
-                r"evening|night|lalu|ago|depan|next)\b",
-                span,
-                re.IGNORECASE,
-            )
-        )
+        return bool(DATE_RE.search(span)) or bool(_WHEN_WORD_RE.search(span))
     return True
 
 
