@@ -4,7 +4,9 @@ Writes a synthetic corpus itself — ``--files`` .jsonl files (default 200) of s
 looking articles (default 200,000 in all, seeded; a Zipfian vocabulary of 50k words) — and
 measures real ``warta`` processes with ``/usr/bin/time -v`` (peak RSS, wall time):
 
-- ``warta index`` full build, restart with nothing changed, one file changed, ``--rebuild``;
+- ``warta index`` full build, restart with nothing changed, one file changed (into a delta
+  segment beside the base), another one, ten at once (the delta passes 10% of the base: one
+  merged base again), ``--rebuild``;
 - ``warta search`` (index loaded from disk) and ``warta ask`` (index + the default model).
 
 ``benchmarks.serve --articles N`` measures the serving bot and its /reload on the same corpus.
@@ -90,6 +92,16 @@ def touch_one(path: Path) -> None:
     path.write_text(text.replace("Laporan kode", "Laporan baru kode", 1), encoding="utf-8")
 
 
+# Files changed at once to take the delta past the merge fraction (10% of the base): with the
+# two single changes before, 12 of 200 files = 6% in the delta plus 6% deleted from the base.
+MERGE_FILES = 10
+
+
+def merge_files(paths: list[Path]) -> list[Path]:
+    """Return the files a merging reload changes (not the ones changed before)."""
+    return paths[:MERGE_FILES]
+
+
 def scale_env(corpus: Path, data: Path) -> dict[str, str]:
     """Return the environment of the measured ``warta`` processes."""
     env = env_without_warta(os.environ)
@@ -107,6 +119,11 @@ def run(articles: int, files: int, *, ask: bool) -> list[tuple[str, Measured]]:
         rows.append(("warta index (nothing changed)", timed("index", env=env)))
         touch_one(paths[len(paths) // 2])
         rows.append(("warta index (one file changed)", timed("index", env=env)))
+        touch_one(paths[len(paths) // 2 + 1])
+        rows.append(("warta index (another file changed)", timed("index", env=env)))
+        for path in merge_files(paths):
+            touch_one(path)
+        rows.append((f"warta index ({MERGE_FILES} files changed: merge)", timed("index", env=env)))
         rows.append(("warta search (index from disk)", timed("search", "harga beras", env=env)))
         if ask:
             ensure_model(None, data_dir=data)  # assembled once, outside the measured run

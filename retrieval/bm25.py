@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Literal, cast
 
 import numpy as np
@@ -59,14 +59,24 @@ def forward_from_tokens(
 _BLOCK = 1 << 18
 
 
-def invert(fwd_offsets: I64, fwd_terms: I32, fwd_tfs: TF, n_terms: int) -> tuple[I64, I32, TF, I64]:
+def invert(
+    fwd_offsets: I64,
+    fwd_terms: I32,
+    fwd_tfs: TF,
+    n_terms: int,
+    *,
+    release: Callable[[], None] | None = None,
+) -> tuple[I64, I32, TF, I64]:
     """Return (post_offsets, post_docs, post_tfs, doc_len) of forward arrays, block by block.
 
     The same postings as a stable sort of all term ids (each term's chunks in order), built
-    in one pass over blocks of whole chunks with a write cursor per term.
+    in one pass over blocks of whole chunks with a write cursor per term. ``release`` is
+    called after each block (to drop the pages of memory-mapped forward arrays).
     """
     n_docs = len(fwd_offsets) - 1
-    df = np.bincount(fwd_terms, minlength=n_terms)
+    df = np.zeros(n_terms, dtype=np.int64)
+    for a in range(0, len(fwd_terms), _BLOCK):
+        df += np.bincount(fwd_terms[a : a + _BLOCK], minlength=n_terms)
     post_offsets = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
     cursor = post_offsets[:-1].copy()
     post_docs = np.empty(len(fwd_terms), dtype=np.int32)
@@ -93,20 +103,51 @@ def invert(fwd_offsets: I64, fwd_terms: I32, fwd_tfs: TF, n_terms: int) -> tuple
             post_docs[where] = docs[order]
             post_tfs[where] = tfs[order]
             cursor[ordered[starts]] += sizes
+        if release is not None:
+            release()
         d = e
     return post_offsets, post_docs, post_tfs, doc_len
 
 
 def _first_seen(term_ids: I32, n_terms: int) -> I64:
     """Return the term ids that occur, in order of first occurrence (block by block)."""
+    return first_seen_in([term_ids], n_terms)
+
+
+def first_seen_in(
+    parts: Iterable[I32], n_terms: int, *, release: Callable[[], None] | None = None
+) -> I64:
+    """Return the term ids that occur in ``parts`` (end to end), by first occurrence.
+
+    ``release`` is called after each block (to drop the pages of memory-mapped parts).
+    """
     never = np.iinfo(np.int64).max
     first = np.full(n_terms, never, dtype=np.int64)
-    for a in range(0, len(term_ids), _BLOCK):
-        ids, at = np.unique(term_ids[a : a + _BLOCK], return_index=True)
-        new = first[ids] == never
-        first[ids[new]] = at[new] + a
+    offset = 0
+    for term_ids in parts:
+        for a in range(0, len(term_ids), _BLOCK):
+            ids, at = np.unique(term_ids[a : a + _BLOCK], return_index=True)
+            new = first[ids] == never
+            first[ids[new]] = at[new] + a + offset
+            if release is not None:
+                release()
+        offset += len(term_ids)
     used = np.flatnonzero(first != never)
     return used[np.argsort(first[used], kind="stable")]
+
+
+def compact_terms(term_ids: I32, n_terms: int, *, keep: int = 0) -> tuple[I32, I64]:
+    """Renumber the term ids from ``keep`` up by first occurrence, dropping unused ones.
+
+    Ids below ``keep`` stay as they are (a delta segment shares the base's numbering).
+    Return the renumbered ids (in place when writable) and the old ids of the new numbers
+    ``keep``, ``keep + 1``, ….
+    """
+    used = _first_seen(term_ids, n_terms)
+    extra = used[used >= keep]
+    remap = np.arange(n_terms, dtype=np.int32)
+    remap[extra] = np.arange(keep, keep + len(extra), dtype=np.int32)
+    return _renumber(term_ids, remap), extra
 
 
 def _renumber(term_ids: I32, remap: I32) -> I32:
@@ -265,19 +306,23 @@ class CompactBM25(BM25Okapi):  # type: ignore[misc]
         self, query: Sequence[str], k: int, weights: Sequence[float] | None = None
     ) -> tuple[I64, F64]:
         """Return the ids and scores of the ``k`` best chunks with a positive score."""
-        if k < 1:
-            raise ValueError(f"k must be >= 1, got {k}")
-        scores = self.get_scores(query, weights)
-        candidates = np.flatnonzero(scores > 0)
-        if len(candidates) > k:
-            cand_scores = scores[candidates]
-            kth = -np.partition(-cand_scores, k - 1)[k - 1]
-            # Of the chunks tied at the k-th best score, keep the first in chunk order (as the
-            # ranking below does), not whichever ones a partition happens to leave in front.
-            above = candidates[cand_scores > kth]
-            tied = candidates[cand_scores == kth][: k - len(above)]
-            candidates = np.concatenate((above, tied))
-        # Highest score first; ties by chunk order so results are deterministic.
-        order = np.lexsort((candidates, -scores[candidates]))
-        best = candidates[order].astype(np.int64)
-        return best, scores[best]
+        return best_of(self.get_scores(query, weights), k)
+
+
+def best_of(scores: F64, k: int) -> tuple[I64, F64]:
+    """Return the ids and scores of the ``k`` best entries of ``scores`` that are positive."""
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    candidates = np.flatnonzero(scores > 0)
+    if len(candidates) > k:
+        cand_scores = scores[candidates]
+        kth = -np.partition(-cand_scores, k - 1)[k - 1]
+        # Of the chunks tied at the k-th best score, keep the first in chunk order (as the
+        # ranking below does), not whichever ones a partition happens to leave in front.
+        above = candidates[cand_scores > kth]
+        tied = candidates[cand_scores == kth][: k - len(above)]
+        candidates = np.concatenate((above, tied))
+    # Highest score first; ties by chunk order so results are deterministic.
+    order = np.lexsort((candidates, -scores[candidates]))
+    best = candidates[order].astype(np.int64)
+    return best, scores[best]

@@ -15,15 +15,16 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.analysis import ANALYZER_VERSION, LANGS, Lang
-from retrieval.articles import ArticleList, StoredArticles, StoredRef
-from retrieval.bm25 import ARRAY_NAMES, CompactBM25
+from retrieval.bm25 import IdfMode
 from retrieval.chunking import Chunk
 from retrieval.documents import Article, Skipped
 from retrieval.errors import IndexFormatError
+from retrieval.segment import Segment, read_segment, segment_info, write_segment
+from retrieval.segmented import Runs, SegmentedArticles, SegmentedBM25, layout
 
 # 2: articles carry path, ISO date and source; 3: CRC-32 of every file; 4: languages and date
-# range in meta.json (articles are read on demand)
-FORMAT_VERSION = 4
+# range in meta.json (articles are read on demand); 5: segments (a base, a delta, runs)
+FORMAT_VERSION = 5
 # Lucene's idf: on FacQA, RealTime QA and the cross-lingual dev set it ranks exactly as
 # rank-bm25's Okapi idf (R@5 0.907 / 0.868 / 0.824 both), but it never goes to zero or below,
 # which Okapi's does on small corpora (a term in 1 of 2 chunks scores 0: nothing is found).
@@ -63,15 +64,17 @@ class Snapshot:
     """One index generation: articles, chunk spans and BM25 (``bm25`` is None when empty)."""
 
     params: BuildParams
-    articles: Sequence[Article]  # a tuple when just built; read on demand when loaded
+    articles: Sequence[Article]  # corpus order; stored ones are read on demand
     languages: tuple[Lang, ...]
-    chunks: I32  # shape (n, 3): article index, start, end
-    bm25: CompactBM25 | None
+    chunks: I32  # shape (n, 3): article index, start, end (corpus order)
+    bm25: SegmentedBM25 | None
     files: Mapping[str, FileEntry]
     skipped: tuple[Skipped, ...]
     built_at: float
     article_index: Mapping[str, int] = field(default_factory=dict)
     date_range: tuple[str | None, str | None] | None = None  # known without reading articles
+    segments: tuple[Segment, ...] = ()  # the base, then (after small reloads) a delta
+    runs: Runs = field(default_factory=lambda: np.zeros((0, 3), dtype=np.int64))
 
     @property
     def n_chunks(self) -> int:
@@ -127,41 +130,50 @@ def parse_date(text: str) -> datetime | None:
     return None if when is None else when.replace(tzinfo=None)
 
 
-def make_snapshot(
+def assemble(
     params: BuildParams,
-    articles: Sequence[Article],
-    languages: list[Lang],
-    chunks: I32,
-    bm25: CompactBM25 | None,
+    segments: Sequence[Segment],
+    runs: Runs,
     files: Mapping[str, FileEntry],
-    skipped: list[Skipped],
+    skipped: Sequence[Skipped],
     built_at: float,
     *,
-    ids: Sequence[str] | None = None,
     date_range: tuple[str | None, str | None] | None = None,
 ) -> Snapshot:
-    """Assemble a ``Snapshot`` and its article lookup table (``ids``: the articles' ids, when
-    the articles are stored rather than in memory)."""
-    if ids is None:
-        ids = [a.id for a in articles]
+    """Assemble a ``Snapshot`` of ``segments`` whose articles ``runs`` lists in corpus order
+    (the articles of ``files``, in order)."""
+    where = layout(segments, runs)
+    ids = [article_id for entry in files.values() for article_id in entry.article_ids]
+    if len(ids) != len(where.article_local):
+        raise ValueError(f"{len(where.article_local)} articles for {len(ids)} ids")
+    codes = "".join(segments[s].languages[a : a + c] for s, a, c in runs.tolist())
+    bm25 = None
+    if where.chunks.shape[0]:
+        mode: IdfMode = "lucene" if params.idf_mode == "lucene" else "okapi"
+        bm25 = SegmentedBM25(
+            segments, where, k1=params.k1, b=params.b, epsilon=params.epsilon, idf_mode=mode
+        )
     return Snapshot(
         params=params,
-        articles=tuple(articles) if isinstance(articles, list) else articles,
-        languages=tuple(languages),
-        chunks=chunks,
+        articles=SegmentedArticles(segments, where),
+        languages=tuple(map(_LANGS.__getitem__, codes)),
+        chunks=where.chunks,
         bm25=bm25,
         files=dict(files),
         skipped=tuple(skipped),
         built_at=built_at,
-        article_index={article_id: i for i, article_id in enumerate(ids)},
+        article_index=dict(zip(ids, range(len(ids)), strict=True)),
         date_range=date_range,
+        segments=tuple(segments),
+        runs=runs,
     )
 
 
-def _article_record(article: Article, lang: Lang) -> dict[str, Any]:
+def article_record(article: Article, code: str) -> dict[str, Any]:
+    """Return the stored JSON record of an article (``code``: its language letter)."""
     record = asdict(article)
     record["metadata"] = dict(article.metadata)
-    record["lang"] = lang
+    record["lang"] = _LANGS[code]
     return record
 
 
@@ -174,60 +186,59 @@ def crc32_file(path: Path) -> str:
     return f"{crc:08x}"
 
 
-def _verify(directory: Path, checksums: dict[str, str]) -> None:
-    """Raise ``IndexFormatError`` unless every file of the generation has its recorded CRC."""
-    for name, expected in checksums.items():
-        try:
-            actual = crc32_file(directory / name)
-        except OSError as exc:
-            raise IndexFormatError(f"index at {directory} is corrupt: {exc}") from None
-        if actual != expected:
-            raise IndexFormatError(
-                f"index at {directory} is corrupt: {name} has checksum {actual}, "
-                f"expected {expected}"
-            )
-
-
 def write_snapshot(snap: Snapshot, directory: Path) -> None:
-    """Write ``snap`` into a new directory (fsynced files; the caller renames it into place)."""
+    """Write ``snap`` into a new directory (fsynced files; the caller renames it into place).
+
+    The base segment is at the top of the directory, a delta segment in ``delta/``; a
+    segment the last generation already had is hard-linked, not written again.
+    """
     directory.mkdir(parents=True)
-    # errors="backslashreplace": a lone surrogate (an undecodable file name, a JSON "\\udce9")
-    # can only sit inside a JSON string, where its \\udce9 escape reads back as the same text.
-    with open(directory / "articles.jsonl", "w", encoding="utf-8", errors="backslashreplace") as fh:
-        items = snap.articles.items() if isinstance(snap.articles, ArticleList) else snap.articles
-        for item, lang in zip(items, snap.languages, strict=True):
-            if isinstance(item, StoredRef):  # unchanged: its line is copied, never parsed
-                fh.write(item.store.line(item.index).decode("utf-8"))
-            else:
-                fh.write(json.dumps(_article_record(item, lang), ensure_ascii=False) + "\n")
-    arrays: dict[str, npt.NDArray[np.generic]] = {"chunks": snap.chunks}
-    terms: list[str] = []
-    if snap.bm25 is not None:
-        arrays.update(snap.bm25.arrays())
-        terms = snap.bm25.terms
-    (directory / "terms.txt").write_text("\n".join(terms), encoding="utf-8")
-    for name, arr in arrays.items():
-        np.save(directory / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
+    known: dict[str, str] = {}
+    infos = []
+    for sub, seg in zip(_SEGMENT_DIRS, snap.segments, strict=False):
+        linked = write_segment(seg, directory / sub, source=seg.home)
+        known.update({f"{sub}/{name}" if sub else name: crc for name, crc in linked.items()})
+        infos.append({"dir": sub, **segment_info(seg)})
+    written = sorted(p for p in directory.rglob("*") if p.is_file())
+    for path in written:
+        if path.relative_to(directory).as_posix() not in known:
+            _fsync(path)
+    checksums = {
+        rel: known.get(rel) or crc32_file(directory / rel)
+        for rel in (p.relative_to(directory).as_posix() for p in written)
+    }
     meta = {
         "format_version": FORMAT_VERSION,
         "params": asdict(snap.params),
         "bm25": snap.bm25.params() if snap.bm25 is not None else None,
-        "shapes": {name: list(arr.shape) for name, arr in arrays.items()},
-        "n_terms": len(terms),
-        "files": {k: asdict(v) for k, v in snap.files.items()},
+        "segments": infos,
+        "runs": snap.runs.tolist(),
+        "files": {k: _entry_record(v) for k, v in snap.files.items()},
         "skipped": [asdict(s) for s in snap.skipped],
         "built_at": snap.built_at,
-        # Read on load instead of every article: languages as one letter each, date range.
-        "languages": "".join(lang[0] for lang in snap.languages),
-        "dates": list(snap.dates()),
+        "dates": list(snap.dates()),  # read on load instead of every article
+        "checksums": checksums,
     }
     # meta.json is written last: a directory without it is an unfinished build.
-    for path in directory.iterdir():
-        _fsync(path)
-    meta["checksums"] = {p.name: crc32_file(p) for p in sorted(directory.iterdir())}
     text = json.dumps(meta, ensure_ascii=False)
     (directory / "meta.json").write_text(text, encoding="utf-8", errors="backslashreplace")
     _fsync(directory / "meta.json")
+
+
+def _entry_record(entry: FileEntry) -> dict[str, Any]:
+    """Return ``asdict(entry)`` without its deep copy (200k article ids: ~0.5 s a reload)."""
+    return {
+        "size": entry.size,
+        "mtime_ns": entry.mtime_ns,
+        "sha256": entry.sha256,
+        "article_ids": entry.article_ids,
+        "skipped": [asdict(s) for s in entry.skipped],
+        "dates": entry.dates,
+    }
+
+
+# Where each segment's files go in a generation directory: the base, then the delta.
+_SEGMENT_DIRS = ("", "delta")
 
 
 def _fsync(path: Path) -> None:
@@ -238,8 +249,13 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def read_snapshot(directory: Path, *, expected: BuildParams) -> Snapshot:
-    """Load a persisted snapshot (arrays memory-mapped); raise ``IndexFormatError`` if unusable."""
+def read_snapshot(
+    directory: Path, *, expected: BuildParams, reuse: Sequence[Segment] = ()
+) -> Snapshot:
+    """Load a persisted snapshot (arrays memory-mapped); raise ``IndexFormatError`` if unusable.
+
+    A segment of ``reuse`` (already open, verified) whose files these are is not read again.
+    """
     try:
         meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -257,27 +273,34 @@ def read_snapshot(directory: Path, *, expected: BuildParams) -> Snapshot:
     if params != expected:
         raise IndexFormatError("index was built with other settings or another analyzer version")
     checksums = meta.get("checksums")
-    if not isinstance(checksums, dict) or not checksums:
+    # (An empty corpus has no segment, so no file to check.)
+    if not isinstance(checksums, dict) or not (checksums or meta.get("segments") == []):
         raise IndexFormatError(f"index at {directory} has no checksums")
-    _verify(directory, checksums)
     try:
-        return _read_body(directory, meta, params)
-    except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
+        return _read_body(directory, meta, params, checksums, reuse)
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AssertionError) as exc:
         raise IndexFormatError(f"index at {directory} is corrupt: {exc}") from None
 
 
-def _read_body(directory: Path, meta: dict[str, Any], params: BuildParams) -> Snapshot:
-    shapes: dict[str, list[int]] = meta["shapes"]
-    arrays = {}
-    for name, shape in shapes.items():
-        arr = np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-        if list(arr.shape) != shape:
-            raise ValueError(f"{name}.npy has shape {list(arr.shape)}, expected {shape}")
-        arrays[name] = arr
-    terms_text = (directory / "terms.txt").read_text(encoding="utf-8")
-    terms = terms_text.split("\n") if terms_text else []
-    if len(terms) != meta["n_terms"]:
-        raise ValueError(f"terms.txt has {len(terms)} terms, expected {meta['n_terms']}")
+def _read_body(
+    directory: Path,
+    meta: dict[str, Any],
+    params: BuildParams,
+    checksums: dict[str, str],
+    reuse: Sequence[Segment],
+) -> Snapshot:
+    segments = []
+    for info in meta["segments"]:
+        sub = str(info["dir"])
+        if sub not in _SEGMENT_DIRS:
+            raise ValueError(f"unknown segment directory {sub!r}")
+        prefix = f"{sub}/" if sub else ""
+        own = {
+            rel[len(prefix) :]: crc
+            for rel, crc in checksums.items()
+            if rel.startswith(prefix) and ("/" not in rel[len(prefix) :])
+        }
+        segments.append(read_segment(directory / sub, info, own, reuse=reuse))
     files = {
         k: FileEntry(
             size=v["size"],
@@ -289,23 +312,12 @@ def _read_body(directory: Path, meta: dict[str, Any], params: BuildParams) -> Sn
         )
         for k, v in meta["files"].items()
     }
-    articles = StoredArticles(directory / "articles.jsonl")
-    languages: list[Lang] = [_LANGS[code] for code in meta["languages"]]
-    chunks = arrays["chunks"]
-    # Articles are stored in file order, each file's kept ids in order: no line is parsed here.
-    ids = [article_id for entry in files.values() for article_id in entry.article_ids]
-    if not len(ids) == len(languages) == len(articles):
-        raise ValueError(f"{len(articles)} stored articles for {len(ids)} ids")
-    if chunks.shape[0] and int(chunks[:, 0].max()) >= len(articles):
-        raise ValueError("chunk table points past the article list")
-    bm25 = None
-    if meta["bm25"] is not None:
-        bm25 = CompactBM25.from_arrays(terms, {n: arrays[n] for n in ARRAY_NAMES}, meta["bm25"])
-        if bm25.corpus_size != chunks.shape[0]:
-            raise ValueError("BM25 and chunk table disagree on the number of chunks")
+    runs = np.array(meta["runs"], dtype=np.int64).reshape(-1, 3)
     skipped = [Skipped(**s) for s in meta["skipped"]]
     first, last = meta["dates"]
-    return make_snapshot(
-        params, articles, languages, chunks, bm25, files, skipped, float(meta["built_at"]),
-        ids=ids, date_range=(first, last),
-    )  # fmt: skip
+    snap = assemble(
+        params, segments, runs, files, skipped, float(meta["built_at"]), date_range=(first, last)
+    )
+    if (snap.bm25 is None) != (meta["bm25"] is None):
+        raise ValueError("BM25 and chunk table disagree on the number of chunks")
+    return snap

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from retrieval.accumulate import MERGE_FRACTION
 from retrieval.builder import Progress, ReloadReport, build, same_stat
 from retrieval.documents import DEFAULT_MAX_BYTES
 from retrieval.errors import (
@@ -50,6 +51,7 @@ class CorpusIndex:
         overlap_chars: int = 120,
         idf_mode: str = DEFAULT_IDF,
         max_file_bytes: int = DEFAULT_MAX_BYTES,
+        merge_fraction: float = MERGE_FRACTION,
     ) -> None:
         if not roots:
             raise CorpusError("no corpus directory given")
@@ -59,6 +61,7 @@ class CorpusIndex:
         self.roots = list(roots)
         self.params = BuildParams(chunk_chars, overlap_chars, idf_mode)
         self.max_file_bytes = max_file_bytes
+        self.merge_fraction = merge_fraction
         self.directory = data_dir / "indexes" / corpus_key(self.roots)
         self._snapshot: Snapshot | None = None
         self._reload_lock = threading.Lock()
@@ -178,13 +181,20 @@ class CorpusIndex:
                     old=None if rebuild else self._snapshot,
                     max_file_bytes=self.max_file_bytes,
                     progress=progress,
+                    merge_fraction=self.merge_fraction,
+                    # A merged base streams its arrays to disk here; the generation links them.
+                    scratch=self.directory / f".merge-{time.time_ns()}.tmp",
                 )
                 if snap is not self._snapshot:
                     written = self._persist(snap)
                     # Serve the generation as written, memory-mapped: the forward index (read
                     # only by the next reload) stays on disk instead of in RAM, and the files
-                    # are proven readable before the swap.
-                    self._snapshot = read_snapshot(written, expected=self.params)
+                    # are proven readable before the swap. The base segment, when it is the
+                    # last generation's (linked, already verified), is not read again.
+                    reuse = self._snapshot.segments if self._snapshot is not None else ()
+                    self._snapshot = read_snapshot(
+                        written, expected=self.params, reuse=(*reuse, *snap.segments)
+                    )
                 self.last_report = report
                 return report
         finally:

@@ -19,6 +19,7 @@ import pytest
 from retrieval.articles import ArticleList, StoredArticles
 from retrieval.builder import build
 from retrieval.search import search
+from retrieval.segmented import SegmentedArticles
 from retrieval.store import CorpusIndex
 from tests.builders import env_without_warta
 
@@ -286,7 +287,8 @@ def test_a_loaded_generation_reads_its_articles_on_demand(tmp_path: Path) -> Non
     built = CorpusIndex([corpus], tmp_path / "data")
     built.open()
     snap = CorpusIndex([corpus], tmp_path / "data").snapshot
-    assert isinstance(snap.articles, StoredArticles)
+    assert isinstance(snap.articles, SegmentedArticles)
+    assert isinstance(snap.segments[0].articles, StoredArticles)
     assert len(snap.articles) == 3 and snap.articles == built.snapshot.articles
     assert snap.articles[-1].id == "c" and [a.id for a in snap.articles[:2]] == ["a", "b"]
     with pytest.raises(IndexError):
@@ -309,8 +311,9 @@ def test_a_reload_copies_unchanged_articles_without_reading_them(tmp_path: Path)
     loaded = index.snapshot
     snap, report = build([corpus], index.params, old=loaded, max_file_bytes=10_000)
     assert (report.removed, report.updated) == (("a.json",), ("c.json",))
-    assert isinstance(snap.articles, ArticleList)
-    kinds = [type(item).__name__ for item in snap.articles.items()]
+    (merged,) = snap.segments  # two of three files changed: one base again, no delta
+    assert isinstance(merged.articles, ArticleList)
+    kinds = [type(item).__name__ for item in merged.articles.items()]
     assert kinds == ["StoredRef", "Article"]  # b is still on disk, c was read just now
     assert snap.dates() == ("2024-05-05", "2024-05-07")
     assert [a.text for a in snap.articles] == ["Harga gula naik.", "Kopi."]

@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import retrieval.builder
+import retrieval.accumulate
 import retrieval.store
 from retrieval.analysis import Lang, analyze
-from retrieval.bm25 import ARRAY_NAMES
 from retrieval.documents import Skipped
 from retrieval.errors import CorpusError, IndexWriteError, ReloadInProgressError
 from retrieval.search import search
+from retrieval.segment import SEGMENT_ARRAYS
 from retrieval.snapshot import FORMAT_VERSION, Snapshot, crc32_file
 from retrieval.store import CorpusIndex, corpus_key
 
@@ -118,16 +118,18 @@ def test_index_is_persisted_as_plain_arrays_and_json(corpus: Path, data_dir: Pat
     (gen,) = generations(index)
     assert current(index) == gen
     files = sorted(p.name for p in (index.directory / gen).iterdir())
-    arrays = sorted(f"{n}.npy" for n in ("chunks", *ARRAY_NAMES))
+    arrays = sorted(f"{n}.npy" for n in SEGMENT_ARRAYS)
     assert files == sorted(["articles.jsonl", "meta.json", "terms.txt", *arrays])
     snap = index.snapshot
-    for name in ("chunks", *ARRAY_NAMES):
+    (base,) = snap.segments  # one segment: nothing to merge yet
+    for name in SEGMENT_ARRAYS:
         # allow_pickle=False fails on object arrays: the index never needs pickle.
         stored = np.load(index.directory / gen / f"{name}.npy", allow_pickle=False)
-        expected = snap.chunks if name == "chunks" else getattr(snap.bm25, name)
-        assert stored.dtype != object and np.array_equal(stored, expected), name
+        assert stored.dtype != object and np.array_equal(stored, getattr(base, name)), name
+    assert np.array_equal(snap.chunks, base.chunks)
     meta = json.loads((index.directory / gen / "meta.json").read_text(encoding="utf-8"))
-    assert meta["params"]["chunk_chars"] == 600 and meta["n_terms"] == len(snap.bm25.terms)
+    assert meta["params"]["chunk_chars"] == 600 and meta["runs"] == [[0, 0, 6]]
+    assert meta["segments"][0]["n_terms"] == len(snap.bm25.terms) == len(base.terms)
     records = (index.directory / gen / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(r)["id"] for r in records] == [f"berita{n:04d}" for n in range(6)]
 
@@ -149,8 +151,9 @@ def test_restart_loads_the_persisted_index_without_building(
     assert second.last_report is None
     assert generations(second) == before and current(second) == before[0]
     # Arrays come straight from the files (memory-mapped), not from re-analysed text.
-    assert isinstance(second.snapshot.bm25.post_docs, np.memmap)
-    assert isinstance(second.snapshot.chunks, np.memmap)
+    (base,) = second.snapshot.segments
+    assert isinstance(base.post_docs, np.memmap) and isinstance(base.fwd_terms, np.memmap)
+    assert isinstance(base.chunks, np.memmap)
     assert results(second.snapshot, "harga beras kode3") == expected
     assert second.snapshot.articles == first.snapshot.articles
     assert second.snapshot.languages == first.snapshot.languages
@@ -368,7 +371,7 @@ def test_reload_reanalyses_only_added_and_changed_files(
         analysed.append(text)
         return analyze(text, lang)
 
-    monkeypatch.setattr(retrieval.builder, "analyze", spy)
+    monkeypatch.setattr(retrieval.accumulate, "analyze", spy)
     report = index.reload()
     new = index.snapshot
     assert (report.added, report.updated, report.removed) == (
@@ -591,18 +594,18 @@ def test_failed_write_keeps_serving_the_last_good_index(
 CRASH_SCRIPT = """
 import os, sys
 from pathlib import Path
-import retrieval.builder, retrieval.snapshot
+import retrieval.accumulate, retrieval.snapshot
 from retrieval.store import CorpusIndex
 
 where = sys.argv[3]
 if where == "analyze":
-    real, calls = retrieval.builder.analyze, []
+    real, calls = retrieval.accumulate.analyze, []
     def analyze(text, lang):
         calls.append(text)
         if len(calls) == 3:
             os._exit(3)
         return real(text, lang)
-    retrieval.builder.analyze = analyze
+    retrieval.accumulate.analyze = analyze
 else:
     real_save = retrieval.snapshot.np.save
     def save(path, arr, **kwargs):
