@@ -21,6 +21,7 @@ from retrieval.articles import StoredRef
 from retrieval.bm25 import I32, I64, TF, forward_from_tokens
 from retrieval.chunking import chunk_spans
 from retrieval.documents import Article, Skipped
+from retrieval.errors import IndexWriteError
 from retrieval.merge import Part, merge_segment
 from retrieval.segment import Segment, build_segment
 from retrieval.segmented import Runs, SegmentedArticles
@@ -194,7 +195,13 @@ class Accumulator:
         old = self.old.segments if self.old is not None else ()
         mapped = [arr for seg in old for arr in (seg.fwd_offsets, seg.fwd_terms, seg.fwd_tfs)]
         if term_base == 0 and self.scratch is not None:
-            return merge_segment(items, codes, parts, self.terms, self.scratch, release=mapped)
+            try:
+                return merge_segment(items, codes, parts, self.terms, self.scratch, release=mapped)
+            except OSError as exc:
+                raise IndexWriteError(
+                    f"cannot write a new index generation in {self.scratch.parent}: "
+                    f"{exc.strerror or exc}"
+                ) from exc
         chunks = np.concatenate([np.zeros((0, 3), dtype=np.int32), *(p[0] for p in parts)])
         joined = _join([p[1] for p in parts])
         parts.clear()

@@ -96,6 +96,15 @@ class StoredArticles(_Articles):
         line = os.pread(self._fd, end - start, start)
         return line if line.endswith(b"\n") else line + b"\n"
 
+    def lines(self, i0: int, i1: int) -> Iterator[bytes]:
+        """Yield the stored lines of articles ``i0 .. i1-1`` as a few large reads."""
+        start, stop = int(self._offsets[i0]), int(self._offsets[i1])
+        for at in range(start, stop, _BLOCK):
+            block = os.pread(self._fd, min(_BLOCK, stop - at), at)
+            yield block
+        if stop > start and i1 == len(self) and not self.line(i1 - 1).endswith(b"\n"):
+            yield b"\n"  # the file's last line had none
+
     def _read(self, i: int) -> Article:
         start, end = int(self._offsets[i]), int(self._offsets[i + 1])
         return article_from_record(json.loads(os.pread(self._fd, end - start, start)))

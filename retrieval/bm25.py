@@ -73,29 +73,91 @@ def invert(
     in one pass over blocks of whole chunks with a write cursor per term. ``release`` is
     called after each block (to drop the pages of memory-mapped forward arrays).
     """
-    n_docs = len(fwd_offsets) - 1
+    parts: list[tuple[I32, TF]] = []
+    post_offsets, doc_len = invert_in_parts(
+        fwd_offsets, fwd_terms, fwd_tfs, n_terms, emit=lambda d, t: parts.append((d, t)),
+        max_postings=len(fwd_terms), release=release,
+    )  # fmt: skip
+    ((post_docs, post_tfs),) = parts or [(np.zeros(0, dtype=np.int32), np.zeros(0, np.uint16))]
+    return post_offsets, post_docs, post_tfs, doc_len
+
+
+def invert_in_parts(
+    fwd_offsets: I64,
+    fwd_terms: I32,
+    fwd_tfs: TF,
+    n_terms: int,
+    *,
+    emit: Callable[[I32, TF], None],
+    max_postings: int,
+    release: Callable[[], None] | None = None,
+) -> tuple[I64, I64]:
+    """Invert forward arrays a range of terms at a time; return (post_offsets, doc_len).
+
+    Each range holds at most ``max_postings`` postings (a term with more is a range of its
+    own); its post_docs and post_tfs go to ``emit`` in term order, so end to end they are
+    ``invert``'s arrays while only one range is ever in memory.
+    """
     df = np.zeros(n_terms, dtype=np.int64)
     for a in range(0, len(fwd_terms), _BLOCK):
         df += np.bincount(fwd_terms[a : a + _BLOCK], minlength=n_terms)
+        if release is not None:
+            release()
     post_offsets = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
-    cursor = post_offsets[:-1].copy()
-    post_docs = np.empty(len(fwd_terms), dtype=np.int32)
-    post_tfs = np.empty(len(fwd_terms), dtype=np.uint16)
-    doc_len = np.empty(n_docs, dtype=np.int64)
-    d = 0
+    doc_len = np.empty(len(fwd_offsets) - 1, dtype=np.int64)
+    lo, first = 0, True
+    while lo < n_terms or first:
+        # The last term whose postings still fit, but at least one term.
+        limit = int(post_offsets[lo]) + max(max_postings, 1)
+        hi = max(int(np.searchsorted(post_offsets, limit, side="right")) - 1, lo + 1)
+        hi = min(hi, n_terms)
+        docs, tfs = _fill(
+            fwd_offsets, fwd_terms, fwd_tfs, post_offsets, (lo, hi), n_terms,
+            doc_len=doc_len if first else None, release=release,
+        )  # fmt: skip
+        emit(docs, tfs)
+        del docs, tfs
+        lo, first = hi, False
+    return post_offsets, doc_len
+
+
+def _fill(
+    fwd_offsets: I64,
+    fwd_terms: I32,
+    fwd_tfs: TF,
+    post_offsets: I64,
+    terms_range: tuple[int, int],
+    n_terms: int,
+    *,
+    doc_len: I64 | None,
+    release: Callable[[], None] | None,
+) -> tuple[I32, TF]:
+    """Return the postings of terms ``lo .. hi-1`` (filling ``doc_len`` on the way if given)."""
+    lo, hi = terms_range
+    base = int(post_offsets[lo])
+    cursor = post_offsets[lo:hi] - base
+    post_docs = np.empty(int(post_offsets[hi]) - base, dtype=np.int32)
+    post_tfs = np.empty(len(post_docs), dtype=np.uint16)
+    everything = lo == 0 and hi == n_terms
+    n_docs, d = len(fwd_offsets) - 1, 0
     while d < n_docs:
         end = int(np.searchsorted(fwd_offsets, fwd_offsets[d] + _BLOCK, side="right")) - 1
         e = min(max(end, d + 1), n_docs)
         bounds = fwd_offsets[d : e + 1]
         a, z = int(bounds[0]), int(bounds[-1])
         terms, tfs = fwd_terms[a:z], fwd_tfs[a:z]
-        # Chunk lengths as differences of a running sum (np.add.at is slow on tens of millions).
-        running = np.concatenate(([0], np.cumsum(tfs, dtype=np.int64)))
-        doc_len[d:e] = running[bounds[1:] - a] - running[bounds[:-1] - a]
-        if z > a:
-            docs = np.repeat(np.arange(d, e, dtype=np.int32), np.diff(bounds))
+        if doc_len is not None:
+            # Chunk lengths as differences of a running sum (np.add.at is slow on tens of
+            # millions).
+            running = np.concatenate(([0], np.cumsum(tfs, dtype=np.int64)))
+            doc_len[d:e] = running[bounds[1:] - a] - running[bounds[:-1] - a]
+        docs = np.repeat(np.arange(d, e, dtype=np.int32), np.diff(bounds))
+        if not everything:
+            keep = np.flatnonzero((terms >= lo) & (terms < hi))
+            terms, tfs, docs = terms[keep], tfs[keep], docs[keep]
+        if len(terms):
             order = np.argsort(terms, kind="stable")
-            ordered = terms[order]
+            ordered = terms[order] - lo
             starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
             sizes = np.diff(np.append(starts, len(ordered)))
             rank = np.arange(len(ordered)) - np.repeat(starts, sizes)
@@ -106,7 +168,7 @@ def invert(
         if release is not None:
             release()
         d = e
-    return post_offsets, post_docs, post_tfs, doc_len
+    return post_docs, post_tfs
 
 
 def _first_seen(term_ids: I32, n_terms: int) -> I64:
@@ -121,19 +183,20 @@ def first_seen_in(
 
     ``release`` is called after each block (to drop the pages of memory-mapped parts).
     """
-    never = np.iinfo(np.int64).max
-    first = np.full(n_terms, never, dtype=np.int64)
-    offset = 0
+    seen = np.zeros(n_terms, dtype=bool)
+    found: list[I64] = [np.zeros(0, dtype=np.int64)]
     for term_ids in parts:
         for a in range(0, len(term_ids), _BLOCK):
-            ids, at = np.unique(term_ids[a : a + _BLOCK], return_index=True)
-            new = first[ids] == never
-            first[ids[new]] = at[new] + a + offset
+            block = term_ids[a : a + _BLOCK]
+            # Only the ids not seen before, in block order: after the first blocks, few.
+            fresh = block[~seen[block]]
+            if len(fresh):
+                ids, at = np.unique(fresh, return_index=True)
+                found.append(ids[np.argsort(at, kind="stable")].astype(np.int64))
+                seen[ids] = True
             if release is not None:
                 release()
-        offset += len(term_ids)
-    used = np.flatnonzero(first != never)
-    return used[np.argsort(first[used], kind="stable")]
+    return np.concatenate(found)
 
 
 def compact_terms(term_ids: I32, n_terms: int, *, keep: int = 0) -> tuple[I32, I64]:

@@ -104,23 +104,22 @@ def _plan(files: dict[str, Path], old: Snapshot | None) -> _Plan:
 
 @dataclass(frozen=True)
 class _FileRead:
-    """One file's outcome: its fingerprint, its articles (None: unchanged, still in the last
-    generation) and what was skipped inside it."""
+    """One file's outcome: its fingerprint (with what was skipped inside it) and its articles
+    (None: unchanged, still in the last generation)."""
 
     entry: FileEntry  # article_ids are filled in by the accumulator
     articles: tuple[Article, ...] | None
-    skipped: tuple[Skipped, ...]
 
 
 def _read(rel: str, path: Path, plan: _Plan, old: Snapshot | None, *, max_bytes: int) -> _FileRead:
     """Take an unchanged file's articles from ``old``, or read it (or say why not)."""
     entry = plan.reuse.get(rel)
     if entry is not None and old is not None:
-        return _FileRead(entry, None, entry.skipped)
+        return _FileRead(entry, None)
     fingerprint, loaded = read_file(path, rel, max_bytes=max_bytes)
     entry = FileEntry(fingerprint.size, fingerprint.mtime_ns, fingerprint.sha256, (),
                       loaded.skipped)  # fmt: skip
-    return _FileRead(entry, loaded.articles, loaded.skipped)
+    return _FileRead(entry, loaded.articles)
 
 
 def build(

@@ -4,8 +4,9 @@ A merge joins every live article into one new base. Built in memory it would hol
 joined forward arrays (~130 MB at 200k articles) and the new postings at once, beside the
 generation still serving. Here the forward arrays are streamed to their files (renumbered
 on the way), read back memory-mapped while the postings are inverted (their pages dropped
-block by block), and the postings written and mapped too: only the postings being built
-are in RAM. The directory is a complete segment, which the new generation hard-links.
+block by block), and the postings built a range of terms at a time and written after one
+another: at most ``POSTINGS_IN_RAM`` of them are in memory. The directory is a complete
+segment, which the new generation hard-links.
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.articles import StoredArticles, StoredRef
-from retrieval.bm25 import I32, I64, TF, first_seen_in, invert
+from retrieval.bm25 import I32, I64, TF, first_seen_in, invert_in_parts
 from retrieval.documents import Article
 from retrieval.segment import SEGMENT_FILES, Segment, identity_of, write_articles
 
 Part = tuple[I32, tuple[I64, I32, TF]]  # chunk spans (article column final), forward rows
 _BLOCK = 1 << 20
+# Postings inverted at a time: 8M (48 MB) in memory, three passes over the forward arrays
+# at 200k articles (22M postings) instead of 132 MB at once.
+POSTINGS_IN_RAM = 1 << 23
 
 
 class _NpyWriter:
@@ -39,7 +43,7 @@ class _NpyWriter:
         np.lib.format.write_array_header_1_0(self.fh, header)
 
     def write(self, arr: npt.NDArray[np.generic]) -> None:
-        self.fh.write(np.ascontiguousarray(arr, dtype=self.dtype).tobytes())
+        self.fh.write(np.ascontiguousarray(arr, dtype=self.dtype).data)  # no copy
 
     def close(self) -> None:
         self.fh.flush()
@@ -63,7 +67,11 @@ def merge_segment(
     """
     directory.mkdir(parents=True)
     mapped = list(release)
-    used = first_seen_in((p[1][1] for p in parts), len(terms), release=lambda: _drop_pages(*mapped))
+    # One article's rows are tiny: read a few thousand articles' at a time (joined anew on
+    # each pass, so only one batch is ever copied).
+    used = first_seen_in(
+        (p[1][1] for p in _batches(parts)), len(terms), release=lambda: _drop_pages(*mapped)
+    )
     remap = np.full(len(terms), -1, dtype=np.int32)
     remap[used] = np.arange(len(used), dtype=np.int32)
     _write_forward(parts, remap, directory, release=mapped)
@@ -71,20 +79,60 @@ def merge_segment(
         name: np.load(directory / f"{name}.npy", mmap_mode="r")
         for name in ("fwd_offsets", "fwd_terms", "fwd_tfs")
     }
-    post_offsets, post_docs, post_tfs, doc_len = invert(
-        fwd["fwd_offsets"], fwd["fwd_terms"], fwd["fwd_tfs"], len(used),
-        release=lambda: _drop_pages(fwd["fwd_terms"], fwd["fwd_tfs"]),
+    n_postings = len(fwd["fwd_terms"])
+    docs_out = _NpyWriter(directory / "post_docs.npy", np.int32, (n_postings,))
+    tfs_out = _NpyWriter(directory / "post_tfs.npy", np.uint16, (n_postings,))
+
+    def emit(docs: I32, tfs: TF) -> None:
+        docs_out.write(docs)
+        tfs_out.write(tfs)
+
+    post_offsets, doc_len = invert_in_parts(
+        fwd["fwd_offsets"], fwd["fwd_terms"], fwd["fwd_tfs"], len(used), emit=emit,
+        max_postings=POSTINGS_IN_RAM, release=lambda: _drop_pages(fwd["fwd_terms"], fwd["fwd_tfs"]),
     )  # fmt: skip
-    for name, arr in (("post_offsets", post_offsets), ("post_docs", post_docs),
-                      ("post_tfs", post_tfs), ("doc_len", doc_len)):  # fmt: skip
-        _save(directory / f"{name}.npy", arr)
-    del post_offsets, post_docs, post_tfs, doc_len
+    docs_out.close()
+    tfs_out.close()
+    _save(directory / "post_offsets.npy", post_offsets)
+    _save(directory / "doc_len.npy", doc_len)
+    del post_offsets, doc_len
     own = [terms[t] for t in used.tolist()]
     (directory / "terms.txt").write_text("\n".join(own), encoding="utf-8")
     write_articles(items, languages, directory / "articles.jsonl")
     for name in ("terms.txt", "articles.jsonl"):
         _fsync(directory / name)
     return _open(directory, languages, own)
+
+
+def _batches(parts: Sequence[Part]) -> Iterable[Part]:
+    """Join runs of small consecutive parts into parts of about ``_BLOCK`` postings."""
+    pending: list[Part] = []
+    size = 0
+    for part in parts:
+        if len(part[1][1]) >= _BLOCK:
+            if pending:
+                yield _joined(pending)
+                pending, size = [], 0
+            yield part
+            continue
+        pending.append(part)
+        size += len(part[1][1])
+        if size >= _BLOCK:
+            yield _joined(pending)
+            pending, size = [], 0
+    if pending:
+        yield _joined(pending)
+
+
+def _joined(parts: list[Part]) -> Part:
+    if len(parts) == 1:
+        return parts[0]
+    spans = np.concatenate([p[0] for p in parts])
+    sizes = np.concatenate([np.diff(p[1][0]) for p in parts])
+    offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    terms = np.concatenate([p[1][1] for p in parts])
+    tfs = np.concatenate([p[1][2] for p in parts])
+    return spans, (offsets, terms, tfs)
 
 
 def _write_forward(
@@ -100,7 +148,7 @@ def _write_forward(
     offsets.write(np.zeros(1, dtype=np.int64))
     base, since_drop = 0, 0
     mapped = list(release)
-    for spans, (offs, ids, counts) in parts:
+    for spans, (offs, ids, counts) in _batches(parts):
         chunks.write(spans)
         offsets.write(np.asarray(offs[1:], dtype=np.int64) + base)
         base += int(offs[-1])

@@ -158,11 +158,35 @@ def write_articles(items: Sequence[Article | StoredRef], languages: str, path: P
     # errors="backslashreplace": a lone surrogate (an undecodable file name, a JSON "\\udce9")
     # can only sit inside a JSON string, where its \\udce9 escape reads back as the same text.
     with open(path, "w", encoding="utf-8", errors="backslashreplace") as fh:
-        for item, code in zip(items, languages, strict=True):
-            if isinstance(item, StoredRef):  # unchanged: its line is copied, never parsed
-                fh.write(item.store.line(item.index).decode("utf-8"))
-            else:
-                fh.write(json.dumps(article_record(item, code), ensure_ascii=False) + "\n")
+        i = 0
+        while i < len(items):
+            item = items[i]
+            if isinstance(item, StoredRef):  # unchanged: its lines are copied, never parsed
+                j = _run_end(items, i)
+                fh.flush()
+                for block in item.store.lines(item.index, item.index + j - i):
+                    fh.buffer.write(block)
+                i = j
+                continue
+            fh.write(json.dumps(article_record(item, languages[i]), ensure_ascii=False) + "\n")
+            i += 1
+    if len(items) != len(languages):
+        raise ValueError(f"{len(items)} articles, {len(languages)} language letters")
+
+
+def _run_end(items: Sequence[Article | StoredRef], i: int) -> int:
+    """Return the end of the run of stored lines from ``items[i]`` (same file, in order)."""
+    first = items[i]
+    assert isinstance(first, StoredRef)
+    j = i + 1
+    while j < len(items):
+        item = items[j]
+        if not (isinstance(item, StoredRef) and item.store is first.store):
+            break
+        if item.index != first.index + (j - i):
+            break
+        j += 1
+    return j
 
 
 def read_segment(

@@ -16,7 +16,7 @@ from rank_bm25 import BM25Okapi
 
 import retrieval.bm25
 from retrieval.analysis import analyze
-from retrieval.bm25 import ARRAY_NAMES, CompactBM25, forward_from_tokens
+from retrieval.bm25 import ARRAY_NAMES, CompactBM25, forward_from_tokens, invert_in_parts
 from retrieval.chunking import chunk_article
 
 REPO = Path(__file__).resolve().parent.parent
@@ -254,3 +254,24 @@ def test_inverting_in_small_blocks_gives_the_same_index(
     assert np.array_equal(blocked.post_docs, docs_of[order])
     for query in (["w1"], ["w2", "w39", "w7"]):
         assert np.array_equal(blocked.get_scores(query), BM25Okapi(docs).get_scores(query))
+
+
+@pytest.mark.parametrize("max_postings", [1, 7, 100, 10_000])
+def test_inverting_a_range_of_terms_at_a_time_gives_the_same_postings(max_postings: int) -> None:
+    rng = random.Random(max_postings)
+    words = [f"w{i}" for i in range(40)]
+    docs = [rng.choices(words, k=rng.randint(0, 30)) for _ in range(200)] + [words * 3]
+    whole = CompactBM25(docs)
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    offsets, doc_len = invert_in_parts(
+        whole.fwd_offsets, whole.fwd_terms, whole.fwd_tfs, len(whole.terms),
+        emit=lambda d, t: parts.append((d, t)), max_postings=max_postings,
+    )  # fmt: skip
+    assert np.array_equal(offsets, whole.post_offsets)
+    assert np.array_equal(doc_len, whole.doc_len)
+    assert np.array_equal(np.concatenate([d for d, _ in parts]), whole.post_docs)
+    assert np.array_equal(np.concatenate([t for _, t in parts]), whole.post_tfs)
+    # Each range within the bound unless one term alone has more.
+    df = np.diff(whole.post_offsets)
+    assert all(len(d) <= max(max_postings, int(df.max())) for d, _ in parts)
+    assert len(parts) > 1 or max_postings >= len(whole.post_docs)

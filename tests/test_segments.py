@@ -10,9 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import retrieval.merge
 from bot.answering.scoring import term_weights
 from retrieval.bm25 import CompactBM25, best_of
 from retrieval.builder import build
+from retrieval.errors import IndexWriteError
 from retrieval.search import Query, build_query, search_query
 from retrieval.snapshot import BuildParams, Snapshot
 from retrieval.store import CorpusIndex
@@ -149,9 +151,11 @@ def test_reloads_through_a_delta_rank_as_a_build_from_scratch(
 
 
 def test_a_delta_past_the_merge_fraction_is_merged_into_a_new_base(
-    corpus: Path, tmp_path: Path
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = tmp_path / "data"
+    # The merged postings are inverted (and written) a few hundred at a time.
+    monkeypatch.setattr(retrieval.merge, "POSTINGS_IN_RAM", 300)
     # One changed file of ten: 10% of the base's chunks in the delta plus 10% deleted.
     index = CorpusIndex([corpus], data, merge_fraction=0.25)
     index.open()
@@ -187,6 +191,37 @@ def test_a_reload_links_the_base_instead_of_writing_it(corpus: Path, tmp_path: P
     assert [s["dir"] for s in meta["segments"]] == ["", "delta"]
     assert meta["runs"] == [[0, 0, 15], [1, 0, 5], [0, 20, 30]]  # f03's articles are new
     assert "delta/post_docs.npy" in meta["checksums"]
+
+
+def test_a_merge_that_cannot_write_keeps_the_last_generation_serving(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = CorpusIndex([corpus], tmp_path / "data", merge_fraction=0.0)
+    index.open()
+    good, gen = index.snapshot, _current(index)
+    expected = ranked(good, build_query("harga beras", crosslingual=False))
+
+    def disk_full(path: Path, arr: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(retrieval.merge, "_save", disk_full)  # the merged postings
+    apply("changed", corpus)
+    with pytest.raises(
+        IndexWriteError,
+        match=r"^cannot write a new index generation in .*: No space left on device$",
+    ):
+        index.reload()
+    assert index.snapshot is good and _current(index) == gen and not index.reloading
+    assert ranked(index.snapshot, build_query("harga beras", crosslingual=False)) == expected
+    monkeypatch.undo()
+    assert index.reload().updated == ("f03.jsonl",)
+    # The leftovers of the failed merge are gone with the last generation.
+    assert sorted(p.name for p in index.directory.iterdir() if p.is_dir()) == [gen_of(index)]
+    assert_same_index(index.snapshot, from_scratch(corpus, index.params))
+
+
+def gen_of(index: CorpusIndex) -> str:
+    return _current(index).name
 
 
 def test_a_damaged_delta_is_caught_on_open_and_rebuilt(corpus: Path, tmp_path: Path) -> None:
