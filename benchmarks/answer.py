@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from benchmarks.paths import FACQA, REPO
 from benchmarks.paths import SEED_QUESTIONS as ANSWERABLE
 from bot.answering import Answerer
 from bot.llm import Generation, Generator, Prompt, TokenCallback
-from bot.llm.copy import SpanRead
+from bot.llm.copy import SpanRead, SpanScore
 from bot.llm.gguf import ensure_model
 from bot.runtime import build_answerer, build_index, load_generator
 from bot.settings import Settings
@@ -65,6 +66,14 @@ class Recording:
         read: SpanRead = self.inner.read_span(prompt, texts, max_tokens=max_tokens, whole=whole)
         self.calls.append((prompt, max(1, read.tokens)))
         return read
+
+    def score_spans(self, prompt: Prompt, texts: Sequence[str]) -> list[SpanScore]:
+        """Score with the inner generator; record each text as its prompt run on by it
+        (raw llama.cpp evaluates the same tokens and samples one more)."""
+        scores: list[SpanScore] = self.inner.score_spans(prompt, texts)
+        for text in texts:
+            self.calls.append((replace(prompt, completion=f"{prompt.completion} {text}"), 1))
+        return scores
 
 
 def pct(values: Sequence[float], q: int) -> float:

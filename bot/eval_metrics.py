@@ -15,14 +15,18 @@ _PUNCT_RE = re.compile(r"[^\w\s]")
 _SPACE_BEFORE_PUNCT_RE = re.compile(r"\s+([.,;:!?])")
 # SQuAD drops English articles; Indonesian has none (si/sang are names' particles, kept).
 _ARTICLES_RE = re.compile(r"\b(a|an|the)\b")
+# The preposition an answer is framed with ("Di Kota Vladivostok", "Pada 1977", "In 1977")
+# is dropped from the start of both sides too, as SQuAD drops articles.
+_LEADING_PREPOSITION_RE = re.compile(r"^(?:di|ke|dari|pada|in|on|at|from|to)\s+")
 
 
 def normalize_answer(text: str) -> str:
-    """SQuAD-style: NFKC, lower case, punctuation and English articles dropped, spaces one."""
+    """SQuAD-style: NFKC, lower case, punctuation and English articles dropped, spaces one;
+    and a leading preposition (the answer's framing) dropped."""
     text = unicodedata.normalize("NFKC", text).casefold()
     text = _PUNCT_RE.sub(" ", text)
     text = _ARTICLES_RE.sub(" ", text)
-    return " ".join(text.split())
+    return _LEADING_PREPOSITION_RE.sub("", " ".join(text.split()))
 
 
 def own_words(text: str, quotes: Sequence[str] = ()) -> str:

@@ -180,6 +180,7 @@ def _answer_record(
         "mode": answer.mode,
         "abstained": answer.abstained,
         "confidence": round(answer.confidence, 4),
+        "signals": {k: round(v, 4) for k, v in answer.signals.items()},
         "citations": [{"article_id": c.article_id, "quote": c.quote} for c in answer.citations],
         "gold_ids": list(q.gold_ids),
         "citations_valid": citations_valid(answer, snap),

@@ -10,6 +10,7 @@ import pytest
 
 from bot import i18n
 from bot.answering import Answer, Answerer
+from bot.answering.reader import reader_prompt
 from bot.evaluation import citations_valid, language_matches
 from bot.llm import LlamaGenerator
 from bot.runtime import build_answerer, build_index
@@ -135,3 +136,21 @@ def test_injected_instruction_does_not_steer_the_answer(
     assert not answer.abstained
     assert {c.article_id for c in answer.citations} == {article}
     check_sound(answer, answerer)
+
+
+def test_the_reader_scores_the_answering_phrase_highest_and_leaves_its_cache_sound(
+    llama: LlamaGenerator,
+) -> None:
+    sentence = "Festival kuliner Bandung dibuka pada Sabtu dengan 200 gerai makanan."
+    prompt = reader_prompt(sentence, "Berapa gerai makanan di festival kuliner Bandung?", "id")
+    llama.read_span(prompt, [sentence], max_tokens=8)  # the prompt is cached from here on
+    before = llama.read_span(prompt, [sentence], max_tokens=8)
+
+    scores = llama.score_spans(prompt, ["200 gerai makanan", "Sabtu", "Festival kuliner"])
+
+    assert scores[0].logprob > max(s.logprob for s in scores[1:])
+    assert all(s.logprob < 0 and s.tokens >= 2 for s in scores)  # the end of line counts
+    # Scoring decodes past the prompt and rolls back: the next read is what it was.
+    after = llama.read_span(prompt, [sentence], max_tokens=8)
+    assert (after.text, after.tokens) == (before.text, before.tokens)
+    assert after.logprob == pytest.approx(before.logprob, abs=1e-3)

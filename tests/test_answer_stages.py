@@ -6,9 +6,14 @@ import pytest
 
 from bot.answering.framing import frame
 from bot.answering.phrases import typed_phrases
+from bot.answering.proximity import nearness
 from bot.answering.qtype import answer_type
+from bot.answering.ranking import Candidate, ranked, share
 from bot.answering.reader import align, mentioned_first, trim_span
+from bot.answering.sentences import Sentence
 from bot.answering.shape import asked_terms, shape
+from retrieval.analysis import analyze
+from retrieval.documents import Article
 
 SUMMIT = (
     "Pertemuan tersebut kemungkinan akan berlangsung di Kota Vladivostok, di pantai timur "
@@ -26,7 +31,16 @@ SUMMIT = (
         ("Apa nama latin harimau Sumatera?", "name"),
         ("How many runners joined?", "number"),
         ("Which city hosted the summit?", "place"),
-        ("Kelompok apakah yang bertanggung jawab?", "other"),
+        ("Kelompok apakah yang bertanggung jawab?", "name"),
+        ("Atlet bintang mana yang kembali bertanding?", "name"),
+        ("Which automaker recalled 2.9 million vehicles?", "name"),
+        ("What percentage of adults disapprove?", "number"),
+        ("How old was Yves Chauvin when he received the prize?", "number"),
+        ("When did the quake hit?", "time"),
+        ("The summit ended. When will they meet again?", "time"),
+        ("Untuk apa dana itu dipakai?", "other"),
+        ("Apa yang dibahas kedua pemimpin?", "other"),
+        ("Why did cities cancel their fireworks?", "other"),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str) -> None:
@@ -65,8 +79,20 @@ def test_a_number_question_takes_the_number_its_unit_and_not_a_date() -> None:
 
     assert typed_phrases(sentence, "number", asked, "id") == [
         "84 penumpang",
+        "84 penumpang selamat",
         "sekitar 7.000-10.000 ekor",
     ]
+
+
+def test_a_longer_unit_is_offered_as_a_candidate_and_kept_by_shaping() -> None:
+    sentence = "Erosi DAS Merawu rata-rata 10,23 mm per tahun, sedangkan DAS Serayu 4,12 mm."
+    asked = asked_terms("Berapakah rata-rata tingkat erosi DAS Merawu?", "id", set())
+
+    phrases = typed_phrases(sentence, "number", asked, "id")
+    assert phrases[:2] == ["10,23 mm", "10,23 mm per tahun"]  # never "10,23 mm per"
+    start = sentence.index("10,23")
+    end = start + len("10,23 mm per tahun")
+    assert shape(sentence, start, end, asked, "id", "number") == (start, end)
 
 
 def test_shaping_keeps_what_was_asked() -> None:
@@ -107,6 +133,17 @@ def test_free_text_is_aligned_onto_the_sentence_or_is_no_answer() -> None:
         ("kereta api lapis baja", "How did Kim travel?", "other", "en", "id",
          "“kereta api lapis baja” [1]."),
         ("12,000 runners", "How many runners?", "number", "en", "en", "12,000 runners [1]."),
+        ("1977", "Kapan pidato itu disampaikan?", "time", "id", "id", "Pada 1977 [1]."),
+        ("tahun 1982", "Kapan pembantaian terjadi?", "time", "id", "id", "Pada tahun 1982 [1]."),
+        ("sejak 2001", "Sejak kapan?", "time", "id", "id", "Sejak 2001 [1]."),
+        ("pukul 21.00", "Sampai pukul berapa pasar buka?", "time", "id", "id",
+         "Sampai pukul 21.00 [1]."),
+        ("9 pm", "Until when is the market open?", "time", "en", "en", "Until 9 pm [1]."),
+        ("1977", "When was the speech given?", "time", "en", "en", "In 1977 [1]."),
+        ("March 2023", "When did it open?", "time", "en", "en", "In March 2023 [1]."),
+        ("Tuesday", "When will they meet?", "time", "en", "en", "On Tuesday [1]."),
+        ("12/9/2023", "When will they meet?", "time", "en", "id", "On 12/9/2023 [1]."),
+        ("10.30 WIB", "When did the quake hit?", "time", "en", "id", "At 10.30 WIB [1]."),
     ],
 )  # fmt: skip
 def test_framing_in_the_askers_language(
@@ -116,3 +153,66 @@ def test_framing_in_the_askers_language(
         frame(span, question=question, kind=kind, lang=lang, source_lang=source, marker="[1]")  # type: ignore[arg-type]
         == expected
     )
+
+
+def test_the_phrase_beside_the_words_asked_about_is_nearest() -> None:
+    sentence = (
+        "Populasi orangutan sumatera hanya berkisar 7.000 ekor, sedangkan orangutan "
+        "kalimantan masih sekitar 50.000 ekor."
+    )
+    orangutan, kalimantan = analyze("orangutan kalimantan", "id")
+    weights = {orangutan: 2.0, kalimantan: 5.0}
+    first = sentence.index("7.000 ekor")
+    second = sentence.index("sekitar 50.000 ekor")
+
+    near_first = nearness(sentence, "id", first, first + 10, weights, 7.0)
+    near_second = nearness(sentence, "id", second, second + 19, weights, 7.0)
+
+    assert near_second > near_first > 0
+    assert nearness(sentence, "id", first, first + 10, {}, 7.0) == 0.0
+
+
+def _candidate(logprob: float, near: float, score: float = 1.0) -> Candidate:
+    sentence = Sentence(
+        article=Article(id="a", title="", text="x" * 50, date=None),
+        start=0, end=50, lang="id", match=score, score=score, rank=0,
+    )  # fmt: skip
+    return Candidate(sentence, 0, 5, logprob=logprob, tokens=3, near=near)
+
+
+def test_ranking_weighs_likelihood_and_nearness_together() -> None:
+    likely_far = _candidate(logprob=-2.0, near=0.0)
+    unlikely_near = _candidate(logprob=-4.0, near=0.9)
+    unlikely_far = _candidate(logprob=-9.0, near=0.0)
+
+    order = ranked([likely_far, unlikely_far, unlikely_near])
+
+    assert order == [unlikely_near, likely_far, unlikely_far]
+    assert share(order[0], order) > 0.5 > share(order[-1], order)
+    assert share(order[0], [order[0]]) == 1.0
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Yogyakarta, Kompas-Drh Yuda, dosen UGM, tugas belajar di Seoul National University.",
+        "Bisnis.com, JAKARTA - Drh Yuda, dosen UGM, tugas belajar di Seoul National University.",
+    ],
+)
+def test_a_dateline_or_a_bare_year_is_no_place(sentence: str) -> None:
+    asked = asked_terms("Di mana Drh Yuda tugas belajar?", "id", set())
+
+    phrases = typed_phrases(sentence[:-1] + " sejak 2005.", "place", asked, "id")
+
+    assert "Seoul National University" in phrases
+    assert not {"Yogyakarta", "Kompas", "JAKARTA", "Bisnis.com", "2005"} & set(phrases)
+
+
+def test_a_year_is_no_count() -> None:
+    sentence = "As of this week in 2022 there are more than 10,000 monkeypox cases in the US."
+    asked = asked_terms("How many monkeypox cases are in the United States?", "en", set())
+
+    phrases = typed_phrases(sentence, "number", asked, "en")
+
+    assert "2022" not in phrases
+    assert "more than 10,000 monkeypox cases" in phrases

@@ -164,4 +164,4 @@ def test_an_obfuscated_title_never_reaches_the_model(tmp_path: Path) -> None:
     assert "HACKED" not in prompt and "instructions" not in prompt
     # The reader sees the one sentence it reads, never the title.
     assert f"Kalimat: {article['text']}\nPertanyaan: Sampai pukul berapa" in prompt
-    assert (answer.text, answer.mode) == ("Pukul 21.00 [1].", "generated")
+    assert (answer.text, answer.mode) == ("Sampai pukul 21.00 [1].", "generated")

@@ -121,7 +121,7 @@ async def test_an_uploaded_document_is_validated_saved_and_indexed(tmp_path: Pat
         assert (bot.corpus / "tanjung.md").read_bytes() == data
         assert [p.name for p in bot.corpus.iterdir() if p.name.startswith(".")] == []
         answer = await bot.ask(admin, TANJUNG_QUESTION)
-        assert answer.text.startswith("Jumat [1].")
+        assert answer.text.startswith("Pada Jumat [1].")
 
         changed = data + b"Acara berlangsung tiga hari.\n"
         again = bot.message_id(bot.api.send_document(admin, admin.user, "tanjung.md", changed))

@@ -228,7 +228,8 @@ async def test_html_hostile_question_and_article_are_escaped(tmp_path: Path) -> 
         zed = bot.api.private_chat(1005, language_code="en")
         answer = await bot.ask(zed, "When does the <b>festival</b> & <script>x</script> open?")
         assert answer.text == (
-            'Friday [1].\n\nSources\n[1] <b>Breaking</b> & "Co" <script> · example.com · 2024-02-01'
+            "On Friday [1].\n\nSources\n"
+            '[1] <b>Breaking</b> & "Co" <script> · example.com · 2024-02-01'
         )
         link = next(e for e in answer.entities if e["type"] == "text_link")
         assert link["url"] == "https://example.com/a?b=1&c=2'3"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.answering.qtype import AnswerType, place_preposition
+from bot.answering.vocab import MONTHS, alternation
 from retrieval.analysis import Lang, tokenize
 from retrieval.crosslingual import load_lexicon
 
@@ -15,6 +16,17 @@ _PREPOSITIONS: dict[Lang, frozenset[str]] = {
 # Indonesian words a name carries that English leaves out or puts after it.
 _ID_PLACE_HEADS = frozenset({"kota", "kabupaten", "provinsi", "desa", "kecamatan"})
 _LOWER_WORD_RE = re.compile(r"(?<![\w-])[a-z][a-z-]+")
+# A when-answer is said with its preposition: "Pada 1977 [1]." / "In 1977 [1].".
+_TIME_LEADS: dict[Lang, frozenset[str]] = {
+    "id": _PREPOSITIONS["id"] | {"hingga", "sampai", "antara", "sebelum", "setelah", "sekitar"},
+    "en": _PREPOSITIONS["en"] | {"until", "between", "before", "after", "around", "about"},
+}
+# Prepositions a when-question may start with that its answer keeps.
+_ASKED_TIME_LEADS = frozenset({"sejak", "sampai", "hingga", "since", "until", "by"})
+_EN_IN_RE = re.compile(
+    rf"^(?:(?:year|tahun)\s+)?\d{{4}}$|^(?:{alternation(MONTHS)})\s+\d{{4}}$", re.IGNORECASE
+)
+_CLOCK_RE = re.compile(r"^(?:(?:pukul|jam)\s+)?\d{1,2}[.:]\d{2}\b", re.IGNORECASE)
 
 
 def _capitalise(text: str) -> str:
@@ -42,6 +54,21 @@ def _drop_leading(span: str, words: frozenset[str]) -> str:
     return rest if rest and head.lower() in words else span
 
 
+def time_preposition(body: str, lang: Lang, question: str = "") -> str:
+    """Put the preposition a time answer is said with before ``body`` (if it has none): the
+    question's own ("Sampai pukul berapa …?" - "Sampai pukul 21.00"), else the usual one."""
+    if body.split(" ", 1)[0].lower() in _TIME_LEADS[lang]:
+        return body
+    asked = question.split(" ", 1)[0].lower()
+    if asked in _ASKED_TIME_LEADS:
+        return f"{asked} {body}"
+    if lang == "id":
+        return f"pada {body}"
+    if _EN_IN_RE.match(body):
+        return f"in {body}"
+    return f"at {body}" if _CLOCK_RE.match(body) else f"on {body}"
+
+
 def frame(
     span: str, *, question: str, kind: AnswerType, lang: Lang, source_lang: Lang, marker: str
 ) -> str:
@@ -61,5 +88,7 @@ def frame(
             body = f"{prep} {body}" if prep else body
         elif body[:1].isupper():
             body = f"in {body}"
+    if kind == "time":
+        body = time_preposition(body, lang, question)
     text = _capitalise(body)
     return f"{text} {marker}."

@@ -7,7 +7,7 @@ import re
 
 from bot.answering.qtype import AnswerType
 from bot.answering.shape import DATE_RE, NUMBER_PHRASE_RE
-from bot.answering.vocab import DAYS, alternation
+from bot.answering.vocab import DAYS, MONTHS, alternation
 from retrieval.analysis import Lang, analyze, stopwords, tokenize
 
 # A run of capitalised words (or numbers inside a name: "GA-181", "Universiade 2005"), with
@@ -24,6 +24,23 @@ _PERSON_TITLE_RE = re.compile(
 )
 # A sentence-initial word that starts a run only because it starts the sentence.
 _INITIAL_VERB_RE = re.compile(r"^(di|me|ber|ter|se|ke|pe)\w+(kan|an|i|nya)$|^\w+(nya|lah|kah)$")
+# A number's unit may run past the one word the number pattern takes ("67 derajat Celcius",
+# "10,23 mm per tahun"): up to UNIT_WORDS more words are offered as longer candidates.
+UNIT_WORDS = 2
+_NEXT_WORD_RE = re.compile(r"\s+([A-Za-z][\w-]*)")
+_UNIT_LINKS = frozenset({"per"})
+# A news dateline opens a story ("Yogyakarta, Kompas-", "Caracas, Rabu-", "Bisnis.com,
+# JAKARTA -", "JAKARTA (ANTARA) -"): where it was filed, never an answer.
+_DATELINE_RE = re.compile(
+    r"^\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*){0,2}"
+    r"(?:,\s*[A-Z][\w.]*(?:\s\(\d{1,2}/\d{1,2}(?:/\d{2,4})?\))?|\s\([A-Z][\w.]*\))\s*[-–—]"
+)
+_CAPITAL_RE = re.compile(r"[A-Z]")
+_YEAR_RE = re.compile(r"(?:1[89]|20)\d\d\b(?![.,]\d)")
+_YEAR_LEADS = frozenset(
+    "pada tahun sejak hingga sampai akhir awal pertengahan in since until by of during year "
+    "early late mid".split()
+) | frozenset(MONTHS)
 _DAY_RE = re.compile(
     rf"\b(?:{alternation([d.capitalize() for d in DAYS])})\b"
     r"(?:\s*\(\d{1,2}/\d{1,2}(?:/\d{2,4})?\))?"
@@ -75,6 +92,14 @@ def _drop_asked_title(text: str, a: int, z: int, asked: set[str]) -> tuple[int, 
 
 def typed_phrases(sentence: str, kind: AnswerType, asked: set[str], lang: Lang) -> list[str]:
     """Return the distinct phrases of ``sentence`` that could answer a question of ``kind``."""
+    return [sentence[a:z] for a, z in typed_spans(sentence, kind, asked, lang)]
+
+
+def typed_spans(
+    sentence: str, kind: AnswerType, asked: set[str], lang: Lang
+) -> list[tuple[int, int]]:
+    """Return the spans of ``sentence`` that could answer a question of ``kind`` (distinct
+    phrases, each at its first place)."""
     found: list[tuple[int, int]] = []
     if kind in ("person", "place", "name"):
         runs = [
@@ -85,6 +110,11 @@ def typed_phrases(sentence: str, kind: AnswerType, asked: set[str], lang: Lang) 
         runs = [_drop_asked_title(sentence, a, z, asked) for a, z in runs]
         if kind == "place":  # "President Joe Biden" is nobody's whereabouts
             runs = [r for r in runs if not _PERSON_TITLE_RE.match(sentence[r[0] : r[1]])]
+        # A bare number ("2005") names nobody and nowhere; a dateline answers nothing.
+        runs = [r for r in runs if _CAPITAL_RE.search(sentence[r[0] : r[1]])]
+        dateline = _DATELINE_RE.match(sentence)
+        if dateline:
+            runs = [r for r in runs if r[0] >= dateline.end()]
         found += runs
         # "Kourou, Perancis", "Gamawan Fauzi, Gubernur Sumatera Barat": a name and its place
         # or title, as the news writes them.
@@ -92,14 +122,18 @@ def typed_phrases(sentence: str, kind: AnswerType, asked: set[str], lang: Lang) 
             if re.fullmatch(r",\s*", sentence[z:b]):
                 found.append((a, y))
     elif kind == "number":
-        found += [(m.start(), m.end()) for m in NUMBER_PHRASE_RE.finditer(sentence)]
+        for m in NUMBER_PHRASE_RE.finditer(sentence):
+            if _is_year(sentence, m.start(), m.group()):  # "in 2022" dates; it counts nothing
+                continue
+            found += [(m.start(), m.end()), *_longer_units(sentence, m.end(), m.start(), lang)]
     elif kind == "time":
         found += [(m.start(), m.end()) for m in DATE_RE.finditer(sentence)]
         found += [(m.start(), m.end()) for m in _DAY_RE.finditer(sentence)]
-    out: list[str] = []
+    out: list[tuple[int, int]] = []
+    seen: set[str] = set()
     for a, z in found:
         phrase = sentence[a:z].strip(" ,;:")
-        if not phrase or phrase in out:
+        if not phrase or phrase in seen:
             continue
         # A number's unit is often the question's own word ("Berapa penumpang" - "84
         # penumpang"): the number must be new, not the unit.
@@ -107,7 +141,34 @@ def typed_phrases(sentence: str, kind: AnswerType, asked: set[str], lang: Lang) 
             _new_number(phrase, asked) if kind in ("number", "time") else _new(phrase, asked, lang)
         )
         if new:
-            out.append(phrase)
+            seen.add(phrase)
+            at = sentence.find(phrase, a)
+            out.append((at, at + len(phrase)))
+    return out
+
+
+def _is_year(sentence: str, start: int, phrase: str) -> bool:
+    """Tell whether a number phrase at ``start`` is a year ("in 2022", "pada 2005", "Maret
+    2005", "(2005)"), not a count ("2000 orang")."""
+    if not _YEAR_RE.match(phrase):
+        return False
+    before = sentence[:start].rstrip()
+    word = before.rsplit(None, 1)[-1].casefold() if before else ""
+    return word in _YEAR_LEADS or before.endswith("(") or not before
+
+
+def _longer_units(sentence: str, end: int, start: int, lang: Lang) -> list[tuple[int, int]]:
+    """Return the number phrase ``sentence[start:end]`` run on by one, two … following words
+    (no punctuation between; not ending on a link word like "per")."""
+    stop = stopwords(lang) - _UNIT_LINKS
+    out = []
+    for _ in range(UNIT_WORDS):
+        m = _NEXT_WORD_RE.match(sentence, end)
+        if m is None or m.group(1).casefold() in stop:
+            break
+        end = m.end()
+        if m.group(1).casefold() not in _UNIT_LINKS:
+            out.append((start, end))
     return out
 
 

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot import i18n
 from bot.answering.choices import Pick, clean_choice, pick_choice, split_choices
 from bot.answering.framing import frame
-from bot.answering.phrases import typed_phrases
+from bot.answering.phrases import typed_phrases, typed_spans
+from bot.answering.proximity import nearness
 from bot.answering.qtype import AnswerType, answer_type
-from bot.answering.reader import read, read_phrase
-from bot.answering.scoring import coverage, own_total, term_weights
+from bot.answering.ranking import Candidate, confidence_of, ranked, share
+from bot.answering.reader import read, read_phrase, score_phrases
+from bot.answering.scoring import coverage, own_total, term_weights, weights_for
 from bot.answering.sentences import Sentence, candidates
 from bot.answering.shape import answers_nothing, asked_terms, fits_type, shape
 from bot.answering.smalltalk import smalltalk_kind, smalltalk_lang, smalltalk_reply
@@ -24,7 +25,7 @@ from bot.conversation import Turn, contextualize
 from bot.errors import ModelUnavailable
 from bot.llm import Generator
 from bot.prompts import translation_prompt
-from retrieval.analysis import Lang, detect_language
+from retrieval.analysis import LANGS, Lang, detect_language
 from retrieval.binarydocs import page_at
 from retrieval.documents import Article
 from retrieval.search import Hit, Query, build_query, search_query
@@ -44,6 +45,7 @@ class Reading:
     end: int
     confidence: float
     prompt_tokens: int = 0
+    signals: Mapping[str, float] = field(default_factory=dict)  # what the confidence is from
 
 
 def cite(n: int, article: Article, start: int, end: int) -> Citation:
@@ -55,9 +57,10 @@ def cite(n: int, article: Article, start: int, end: int) -> Citation:
     )  # fmt: skip
 
 
-def confidence(match: float, logprob: float) -> float:
-    """Blend the sentence's match with the reader's mean token probability (0..1)."""
-    return 0.5 * match + 0.5 * math.exp(min(0.0, logprob))
+# Kinds whose answers are read freely (names of things are often lower-case), not only picked
+# among typed phrases; with RANK_FREE_READS the free span competes with the typed ones.
+FREE: tuple[AnswerType, ...] = ("other", "name")
+RANK_FREE_READS = True
 
 
 class Answerer:
@@ -115,6 +118,11 @@ class Answerer:
             return run.finish(None, "abstained")
         snap = self.index.snapshot
         weights = term_weights(snap, query)
+        run.total = own_total(query, weights)
+        run.weights = {
+            lang: weights if lang == query.lang else weights_for(query, weights, lang)
+            for lang in LANGS
+        }
         if run.options:
             pick = pick_choice(
                 snap, query, run.options, weights, crosslingual=self.options.crosslingual
@@ -123,7 +131,7 @@ class Answerer:
                 return run.finish(_cite_choice(pick), "choice")
         kind = answer_type(run.question)
         sentences = candidates(
-            hits, snap, weights, total=own_total(query, weights), kind=kind, question=run.read_as
+            hits, snap, run.weights, total=run.total, kind=kind, question=run.read_as
         )
         if not sentences:
             return run.finish(None, "abstained")
@@ -162,7 +170,7 @@ class Answerer:
         """Read the best sentences; answer from the surest reading, or say the news is silent."""
         started = time.perf_counter()
         try:
-            reading = self._best_reading(run.read_as, run.lang, kind, sentences, asked)
+            reading = self._best_reading(run, kind, sentences, asked)
         except ModelUnavailable:
             # The model is down: the chosen source sentence still answers, quoted.
             run.timings["generate"] = (time.perf_counter() - started) * 1000
@@ -170,7 +178,12 @@ class Answerer:
         run.timings["generate"] = (time.perf_counter() - started) * 1000
         if reading is None or reading.confidence < self.options.min_answer_confidence:
             cited = _quote(sentences[0], run.lang, "not_stated")
-            return run.finish(cited, "abstained", confidence=reading.confidence if reading else 0.0)
+            return run.finish(
+                cited,
+                "abstained",
+                confidence=reading.confidence if reading else 0.0,
+                signals=reading.signals if reading else {},
+            )
         s = reading.sentence
         text = frame(
             s.article.text[reading.start : reading.end],
@@ -182,33 +195,84 @@ class Answerer:
         )
         cited = Cited(text, (cite(1, s.article, s.start, s.end),))
         return run.finish(
-            cited, "generated", confidence=reading.confidence, prompt_tokens=reading.prompt_tokens
+            cited,
+            "generated",
+            confidence=reading.confidence,
+            prompt_tokens=reading.prompt_tokens,
+            signals=reading.signals,
         )
 
     def _best_reading(
-        self,
-        question: str,
-        lang: Lang,
-        kind: AnswerType,
-        sentences: list[Sentence],
-        asked: set[str],
+        self, run: _Run, kind: AnswerType, sentences: list[Sentence], asked: set[str]
     ) -> Reading | None:
         """Read up to ``read_sentences`` sentences that match well enough; keep the surest."""
-        best: Reading | None = None
         eligible = [s for s in sentences if s.match >= self.options.min_sentence_match]
-        for sentence in eligible[: self.options.read_sentences]:
-            reading = self._read(sentence, question, lang, kind, asked)
+        chosen = eligible[: self.options.read_sentences]
+        if self.generator.capabilities.copy_spans and (RANK_FREE_READS or kind not in FREE):
+            return self._rank_phrases(run, kind, chosen, asked)
+        best: Reading | None = None
+        for sentence in chosen:
+            reading = self._read(run, sentence, kind, asked)
             if reading is not None and (best is None or reading.confidence > best.confidence):
                 best = reading
         return best
 
-    def _read(
-        self, sentence: Sentence, question: str, lang: Lang, kind: AnswerType, asked: set[str]
+    def _rank_phrases(
+        self, run: _Run, kind: AnswerType, sentences: list[Sentence], asked: set[str]
     ) -> Reading | None:
-        """Read one sentence: a typed, non-trivial span of it, or None."""
+        """Score every phrase of the asked kind in ``sentences``; read the best that fits."""
+        found: list[Candidate] = []
+        for sentence in sentences:
+            found += self._phrase_candidates(run, sentence, kind, asked)
+        if not found:
+            return None
+        for candidate in ranked(found):
+            reading = self._accept(candidate.sentence, candidate.start, candidate.end, kind, asked)
+            if reading is not None:
+                signals = {
+                    "share": share(candidate, found),
+                    "match": candidate.sentence.match,
+                    "near": candidate.near,
+                    "logprob": candidate.logprob / max(1, candidate.tokens),
+                    "coverage": run.cover,
+                }
+                sure = confidence_of(signals)
+                return Reading(reading.sentence, reading.start, reading.end, sure, signals=signals)
+        return None
+
+    def _phrase_candidates(
+        self, run: _Run, sentence: Sentence, kind: AnswerType, asked: set[str]
+    ) -> list[Candidate]:
+        """The phrases of ``sentence`` that could answer, each scored by the reader: those of
+        the asked kind, and for a name or an open question the span the reader copies."""
         text = sentence.text
+        spans = [] if kind == "other" else typed_spans(text, kind, asked, sentence.lang)
+        if kind in FREE:
+            budget = self.options.answer_max_tokens
+            found = read(self.generator, text, run.read_as, run.lang, max_tokens=budget)
+            if found is not None and (found.start, found.end) not in spans:
+                spans.append((found.start, found.end))
+        if not spans:
+            return []
+        phrases = [text[a:z] for a, z in spans]
+        scores = score_phrases(self.generator, text, run.read_as, run.lang, phrases)
+        weights = run.weights[sentence.lang]
+        return [
+            Candidate(
+                sentence, a, z, scored.logprob, scored.tokens,
+                nearness(text, sentence.lang, a, z, weights, run.total),
+            )
+            for (a, z), scored in zip(spans, scores, strict=True)
+        ]  # fmt: skip
+
+    def _read(
+        self, run: _Run, sentence: Sentence, kind: AnswerType, asked: set[str]
+    ) -> Reading | None:
+        """Read one sentence with a backend that cannot score phrases: the model picks a
+        typed phrase or (for a name or an open question) says a span; None when neither."""
+        text, question, lang = sentence.text, run.read_as, run.lang
         budget = self.options.answer_max_tokens
-        if kind in ("other", "name"):  # names of things are often lower-case: read freely
+        if kind in FREE:
             found = read(self.generator, text, question, lang, max_tokens=budget)
         else:
             phrases = typed_phrases(text, kind, asked, sentence.lang)
@@ -217,18 +281,32 @@ class Answerer:
             found = read_phrase(self.generator, text, question, lang, phrases, max_tokens=budget)
         if found is None:
             return None
-        a, z = shape(text, found.start, found.end, asked, sentence.lang, kind)
+        reading = self._accept(sentence, found.start, found.end, kind, asked)
+        if reading is None:
+            return None
+        weights = run.weights[sentence.lang]
+        signals = {
+            "share": 1.0,  # one reading, no rivals scored
+            "match": sentence.match,
+            "near": nearness(text, sentence.lang, found.start, found.end, weights, run.total),
+            "logprob": found.logprob,  # 0.0 when the backend gives none
+            "coverage": run.cover,
+        }
+        sure = confidence_of(signals)
+        return Reading(sentence, reading.start, reading.end, sure, signals=signals)
+
+    def _accept(
+        self, sentence: Sentence, start: int, end: int, kind: AnswerType, asked: set[str]
+    ) -> Reading | None:
+        """Shape ``sentence.text[start:end]``; None unless it answers with the asked kind."""
+        text = sentence.text
+        a, z = shape(text, start, end, asked, sentence.lang, kind)
         span = text[a:z]
         if not span.strip() or answers_nothing(span, asked, sentence.lang):
             return None
         if not fits_type(span, kind, asked, sentence.lang):
             return None
-        return Reading(
-            sentence,
-            sentence.start + a,
-            sentence.start + z,
-            confidence(sentence.match, found.logprob),
-        )
+        return Reading(sentence, sentence.start + a, sentence.start + z, 0.0)
 
     def _translate(self, question: str, lang: Lang, corpus_langs: frozenset[Lang]) -> str | None:
         """Ask an instruct model for the question in the other language (opt-in, chat only)."""
@@ -258,6 +336,9 @@ class _Run:
         self.timings: dict[str, float] = {"retrieve": 0.0, "generate": 0.0}
         self.hits: list[Hit] = []
         self.cover = 0.0
+        # The question's terms, weighted to match text in each language with.
+        self.weights: dict[Lang, dict[str, float]] = {"id": {}, "en": {}}
+        self.total = 1.0  # the weight of its own terms
 
     def elapsed(self) -> float:
         return (time.perf_counter() - self.started) * 1000
@@ -270,6 +351,7 @@ class _Run:
         lang: Lang | None = None,
         confidence: float = 0.0,
         prompt_tokens: int = 0,
+        signals: Mapping[str, float] | None = None,
     ) -> Answer:
         """Build the Answer; no ``cited`` means the honest "not found"."""
         lang = lang or self.lang
@@ -289,6 +371,7 @@ class _Run:
             confidence=confidence,
             prompt_tokens=prompt_tokens,
             passages=tuple(self.hits),
+            signals=dict(signals or {}),
         )
 
 

@@ -15,13 +15,18 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         "time",
         re.compile(
             r"\b(kapan\w*|bilamana|(tahun|tanggal|bulan|hari|jam|pukul) (berapa|apa)\w*|"
-            r"when|what (year|date|day|month|time)|which (year|date|day|month)|"
+            # "when" asks only where a question starts ("How old was he when …" is how-old)
+            r"(?:^|(?<=[.?!:;,]\s))when|"
+            r"what (year|date|day|month|time)|which (year|date|day|month)|"
             r"since when|how long ago)\b"
         ),
     ),
     (
         "number",
-        re.compile(r"\b(berapa\w*|how (many|much|long|far|old|big|tall|large|high))\b"),
+        re.compile(
+            r"\b(berapa\w*|how (many|much|long|far|old|big|tall|large|high)|"
+            r"what (percentage|percent|share|proportion|fraction|number|amount))\b"
+        ),
     ),
     ("person", re.compile(r"\b(siapa\w*|who|whom|whose)\b")),
     (
@@ -35,7 +40,13 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ),
     (
         "name",
-        re.compile(r"\b(apa nama\w*|nama \w+ (apa|apakah)|what is the name|what was the name)\b"),
+        re.compile(
+            r"\b(apa nama\w*|nama \w+ (apa|apakah)|what is the name|what was the name)\b"
+            # "Kelompok apakah …", "Atlet bintang mana …", "Which automaker …": which one.
+            r"|^(?:(?!(?:untuk|dengan|oleh|dari|karena|sebab|di|ke|dan)\b)\w+ ){1,3}"
+            r"(?:apa|apakah|mana|manakah)\b"
+            r"|\bwhich (?!(?:is|are|was|were|do|does|did|will|would|can|could|has|have|had)\b)\w+"
+        ),
     ),
 )
 

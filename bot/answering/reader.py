@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from bot.llm import Generator, Prompt
+from bot.llm.copy import SpanScore
 from bot.llm.interface import SpanReader
 from retrieval.analysis import Lang, normalise, tokenize
 
@@ -188,6 +189,15 @@ def _say(
         )
         return copied.text, copied.logprob
     return generator.generate(prompt, max_tokens=max_tokens).text, 0.0
+
+
+def score_phrases(
+    generator: Generator, sentence: str, question: str, lang: Lang, phrases: Sequence[str]
+) -> list[SpanScore]:
+    """Return how likely the reader finds each of ``phrases`` as the whole answer (a backend
+    that can copy spans can score them)."""
+    prompt = reader_prompt(sentence, question, lang)
+    return cast(SpanReader, generator).score_spans(prompt, phrases)
 
 
 def read_phrase(

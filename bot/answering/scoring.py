@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable, Mapping
 
 from retrieval.analysis import Lang, analyze
-from retrieval.search import Hit, Query
+from retrieval.search import XL_WEIGHT, Hit, Query
 from retrieval.snapshot import Snapshot
 
 
@@ -39,22 +39,30 @@ def own_total(query: Query, weights: Mapping[str, float]) -> float:
     return sum(weights[t] for t in own if t in weights) or 1.0
 
 
-def coverage(hits: list[Hit], snap: Snapshot, query: Query) -> float:
-    """Share of the question's idf weight found in one of the best passages.
+def weights_for(query: Query, weights: Mapping[str, float], lang: Lang) -> dict[str, float]:
+    """Return the term weights to match text in ``lang`` with.
 
-    A passage in the question's language must hold the question's own terms; one in the
-    other language is credited with the (down-weighted) translations it holds.
+    Text in the question's language must hold the question's own terms. Text in the other
+    language holds its translations instead: a translation found is credited as its source
+    word would be (searching weighs translations down; matching must not, or a question
+    asked across languages would never seem answered).
     """
+    own = set(analyze(query.text, query.lang))
+    if lang == query.lang:
+        return {t: w for t, w in weights.items() if t in own}
+    return {t: (w if t in own else w / XL_WEIGHT) for t, w in weights.items()}
+
+
+def coverage(hits: list[Hit], snap: Snapshot, query: Query) -> float:
+    """Share of the question's idf weight found in one of the best passages (0..1)."""
     if not hits or snap.bm25 is None:
         return 0.0
     weighted = term_weights(snap, query)
-    own = set(analyze(query.text, query.lang))
+    by_lang = {lang: weights_for(query, weighted, lang) for lang in ("id", "en")}
     total = own_total(query, weighted)
     best = 0.0
     for hit in hits[:3]:
         lang = snap.languages[snap.article_index[hit.article.id]]
-        found = set(analyze(hit.chunk.text, lang))
-        terms = own if lang == query.lang else set(weighted)
-        matched = sum(w for t, w in weighted.items() if t in terms and t in found)
+        matched = weigh(analyze(hit.chunk.text, lang), by_lang[lang])
         best = max(best, min(1.0, matched / total))
     return best

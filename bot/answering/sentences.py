@@ -60,13 +60,14 @@ def has_type(text: str, kind: AnswerType, question_tokens: set[str]) -> bool:
 def candidates(
     hits: Sequence[Hit],
     snap: Snapshot,
-    weights: Mapping[str, float],
+    weights: Mapping[Lang, Mapping[str, float]],
     *,
     total: float,
     kind: AnswerType,
     question: str,
 ) -> list[Sentence]:
-    """Return every distinct sentence of ``hits``, best first."""
+    """Return every distinct sentence of ``hits``, best first; ``weights`` gives the term
+    weights to match a sentence in each language with."""
     q_tokens = set(tokenize(question))
     top = hits[0].score if hits else 1.0
     seen: set[tuple[str, int]] = set()
@@ -80,7 +81,7 @@ def candidates(
             if (hit.article.id, start) in seen or not sentence.strip():
                 continue
             seen.add((hit.article.id, start))
-            match = min(1.0, weigh(analyze(sentence, lang), weights) / total)
+            match = min(1.0, weigh(analyze(sentence, lang), weights[lang]) / total)
             if match <= 0:
                 continue
             bonus = TYPE_BONUS if has_type(sentence, kind, q_tokens) else 0.0

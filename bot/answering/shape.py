@@ -59,12 +59,18 @@ def trim_question_words(
     return (words[i][0], end) if words else (start, end)
 
 
+_UNIT_TAIL_RE = re.compile(r"(?:\s+[A-Za-z][\w-]*){1,2}")
+
+
 def number_phrase(text: str, start: int, end: int, kind: AnswerType) -> tuple[int, int]:
     """Narrow a how-many/when span to its number or date phrase, when it has one."""
     piece = text[start:end]
     pattern = DATE_RE if kind == "time" else NUMBER_PHRASE_RE
     m = pattern.search(piece)
     if m is None:
+        return start, end
+    # A unit of a few more words after the number stays ("67 derajat Celcius").
+    if kind == "number" and m.start() == 0 and _UNIT_TAIL_RE.fullmatch(piece[m.end() :]):
         return start, end
     a, z = start + m.start(), start + m.end()
     return a, z

@@ -31,6 +31,7 @@ class Answer:
     prompt_tokens: int = 0
     first_token_ms: float | None = None
     passages: tuple[Hit, ...] = field(default=(), repr=False)
+    signals: Mapping[str, float] = field(default_factory=dict)  # the confidence's inputs
 
     def to_json(self) -> dict[str, object]:
         """Return the ``warta ask --json`` object."""

@@ -21,6 +21,14 @@ class SpanRead:
     total_ms: float
 
 
+@dataclass(frozen=True)
+class SpanScore:
+    """How likely the model finds one text as the whole answer (teacher-forced)."""
+
+    logprob: float  # sum of its tokens' log-probabilities, the end of the line included
+    tokens: int  # how many tokens that sum is over
+
+
 class CopyConstraint:
     """Which tokens may come next so that the output stays a span of ``seqs``.
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.llm.copy import SpanRead
+from bot.llm.copy import SpanRead, SpanScore
 
 __all__ = [
     "Capabilities",
@@ -50,7 +50,7 @@ class Capabilities:
     streaming: bool  # on_token receives pieces while generating, not once at the end
     exact_tokens: bool  # count_tokens uses the model's vocabulary, not an estimate
     parallel: int = 1  # generations it can run at once (a server's slots)
-    copy_spans: bool = False  # has read_span: copy-constrained decoding of a verbatim span
+    copy_spans: bool = False  # has read_span (copy-constrained decoding) and score_spans
 
 
 class Generator(Protocol):
@@ -81,6 +81,10 @@ class SpanReader(Protocol):
         self, prompt: Prompt, texts: Sequence[str], *, max_tokens: int, whole: bool = False
     ) -> SpanRead:
         """Generate a verbatim span of one of ``texts`` (with ``whole``, one entire)."""
+        ...
+
+    def score_spans(self, prompt: Prompt, texts: Sequence[str]) -> list[SpanScore]:
+        """Return how likely each of ``texts`` is as the whole completion of ``prompt``."""
         ...
 
 

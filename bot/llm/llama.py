@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import ModelError
-from bot.llm.copy import CopyConstraint, SpanRead
+from bot.llm.copy import CopyConstraint, SpanRead, SpanScore
 from bot.llm.gguf import check_gguf
 from bot.llm.interface import Capabilities, Generation, Prompt, TokenCallback, check_max_tokens
 from bot.llm.streaming import collect
@@ -243,6 +243,67 @@ class LlamaGenerator:
             total_ms=(time.perf_counter() - started) * 1000,
         )
 
+    def score_spans(self, prompt: Prompt, texts: Sequence[str]) -> list[SpanScore]:
+        """Return the log-probability of each of ``texts`` as the whole completion of
+        ``prompt`` (its tokens, then the end of the line), teacher-forced."""
+        with self._lock:
+            self._check_open()
+            tokens = self._prompt_tokens(prompt)
+            if len(tokens) + max((self.count_tokens(t) for t in texts), default=0) + 2 > self.n_ctx:
+                raise ModelError(
+                    f"The prompt takes {len(tokens)} tokens but the model context holds "
+                    f"{self.n_ctx}; raise WARTA_MODEL_CTX or send fewer passages."
+                )
+            first = self._eval_prompt(tokens)
+            end = self._tokenize("\n")[-1:]
+            seqs = [self._tokenize(" " + t) + end for t in texts]
+            return [SpanScore(self._continuation_logprob(first, seq), len(seq)) for seq in seqs]
+
+    def _eval_prompt(self, tokens: list[int]) -> Any:
+        """Bring the KV cache to exactly ``tokens`` (reusing the cached prefix); return the
+        log-probabilities of the next token."""
+        import numpy as np
+
+        llama = self._llama
+        cached = llama.input_ids[: llama.n_tokens]
+        same = 0
+        for a, b in zip(cached, tokens[:-1], strict=False):
+            if a != b:
+                break
+            same += 1
+        llama.n_tokens = same
+        try:
+            llama.eval(tokens[same:])
+        except RuntimeError as exc:
+            message = f"llama.cpp failed while reading ({exc}); try a shorter prompt."
+            raise ModelError(message) from exc
+        ctx: Any = llama._ctx  # llama-cpp-python's internal context: its logits buffer
+        logits = np.ctypeslib.as_array(ctx.get_logits(), shape=(llama.n_vocab(),))
+        return _log_softmax(logits)
+
+    def _continuation_logprob(self, first: Any, seq: list[int]) -> float:
+        """Score ``seq`` after the evaluated prompt in one batch; the cache is left as it was."""
+        import numpy as np
+
+        llama = self._llama
+        ctx: Any = llama._ctx
+        n = llama.n_tokens
+        total = float(first[seq[0]])
+        if len(seq) > 1:
+            llama._batch.set_batch(batch=seq[:-1], n_past=n, logits_all=True)
+            try:
+                ctx.decode(llama._batch)
+                rows = np.ctypeslib.as_array(
+                    ctx.get_logits(), shape=(len(seq) - 1, llama.n_vocab())
+                )
+                pairs = zip(rows, seq[1:], strict=True)
+                total += sum(float(_log_softmax(row)[t]) for row, t in pairs)
+            finally:
+                ctx.kv_cache_seq_rm(-1, n, -1)
+                # The context's logits are the batch's now: the next call must decode again.
+                llama._requires_eval = True
+        return total
+
     def _copy_loop(
         self, tokens: list[int], constraint: CopyConstraint, max_tokens: int
     ) -> tuple[list[int], list[float]]:
@@ -406,3 +467,10 @@ def _chat_formatter(llama: Llama) -> tuple[Any, bool]:
         f"The chat template of model {llama.model_path} fails to render a question; "
         'set WARTA_MODEL_CHAT_FORMAT to "completion".'
     )
+
+
+def _log_softmax(logits: Any) -> Any:
+    import numpy as np
+
+    top = float(np.max(logits))
+    return logits - (top + float(np.log(np.sum(np.exp(logits - top)))))

@@ -1,0 +1,74 @@
+"""Rank candidate answers of the asked kind across the chosen sentences.
+
+Three signals, each weak alone, decide together (weights tuned on FacQA train, see README):
+the reader model's likelihood of the phrase as the whole answer, how near the phrase sits to
+the question's words, and how well its sentence matches the question.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.answering.sentences import Sentence
+
+LOGPROB_WEIGHT = 0.25  # per unit of the phrase's summed log-probability (end of line included)
+MEAN_LOGPROB_WEIGHT = 2.0  # per unit of its mean log-probability per token
+NEAR_WEIGHT = 8.0  # per unit of nearness (share of question weight beside it, 0..1)
+SENTENCE_WEIGHT = 12.0  # per unit of its sentence's score (match plus type and rank bonus)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A phrase ``sentence.text[start:end]`` that could answer, with its signals."""
+
+    sentence: Sentence
+    start: int
+    end: int
+    logprob: float
+    tokens: int
+    near: float
+
+    @property
+    def score(self) -> float:
+        """Return the weighted sum of the signals: higher answers better."""
+        mean = self.logprob / max(1, self.tokens)
+        return (
+            LOGPROB_WEIGHT * self.logprob
+            + MEAN_LOGPROB_WEIGHT * mean
+            + NEAR_WEIGHT * self.near
+            + SENTENCE_WEIGHT * self.sentence.score
+        )
+
+
+def ranked(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """Return ``candidates`` best first (ties: the earlier sentence, the earlier phrase)."""
+    return sorted(candidates, key=lambda c: (-c.score, c.sentence.rank, c.sentence.start, c.start))
+
+
+def share(best: Candidate, candidates: Sequence[Candidate]) -> float:
+    """Return the softmax share of ``best`` among ``candidates`` (1.0: no rival at all)."""
+    top = max(c.score for c in candidates)
+    total = sum(math.exp(c.score - top) for c in candidates)
+    return math.exp(best.score - top) / total
+
+
+# The answer's confidence: a logistic fit of "the answer is right" on the reader's signals,
+# over FacQA train questions (200) and their near misses (the same questions with every
+# passage holding the answer removed, 200): the ranking's share, the sentence's match, the
+# phrase's nearness, its mean token log-probability and the question's coverage.
+CONFIDENCE_WEIGHTS: Mapping[str, float] = {
+    "share": 1.594,
+    "match": 3.041,
+    "near": 1.666,
+    "logprob": 0.717,
+    "coverage": 0.371,
+}
+CONFIDENCE_BIAS = -3.848
+
+
+def confidence_of(signals: Mapping[str, float]) -> float:
+    """Return how likely the answer is right (0..1) from its signals."""
+    z = CONFIDENCE_BIAS + sum(w * signals[name] for name, w in CONFIDENCE_WEIGHTS.items())
+    return 1.0 / (1.0 + math.exp(-z))
