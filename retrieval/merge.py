@@ -27,9 +27,9 @@ from retrieval.segment import SEGMENT_FILES, Segment, identity_of, write_article
 
 Part = tuple[I32, tuple[I64, I32, TF]]  # chunk spans (article column final), forward rows
 _BLOCK = 1 << 20
-# Postings inverted at a time: 8M (48 MB) in memory, three passes over the forward arrays
-# at 200k articles (22M postings) instead of 132 MB at once.
-POSTINGS_IN_RAM = 1 << 23
+# Postings inverted at a time: 4M (24 MB) in memory, six passes over the forward arrays at
+# 200k articles (22M postings) instead of 132 MB at once.
+POSTINGS_IN_RAM = 1 << 22
 
 
 class _NpyWriter:

@@ -239,16 +239,40 @@ def _idf(df: I64, n: int, mode: IdfMode, epsilon: float) -> tuple[F64, float]:
 
 
 def _vocab(segments: Sequence[Segment], terms: list[str], df: I64) -> Mapping[str, int]:
-    """Map each term that some live chunk has to its id (the base's dict when it can)."""
-    gone = np.flatnonzero(df == 0).tolist()
+    """Map each term that some live chunk has to its id, without copying the base's dict."""
+    gone = frozenset(terms[t] for t in np.flatnonzero(df == 0).tolist())
     if len(segments) == 1 and not gone:
         return segments[0].vocab
-    vocab = dict(segments[0].vocab)
-    for seg in segments[1:]:
-        vocab.update(seg.vocab)
-    for tid in gone:
-        del vocab[terms[tid]]
-    return vocab
+    return _Vocab([seg.vocab for seg in reversed(segments)], gone)
+
+
+class _Vocab(Mapping[str, int]):
+    """The segments' term dicts looked up in turn, less the terms no live chunk has."""
+
+    def __init__(self, maps: list[dict[str, int]], gone: frozenset[str]) -> None:
+        self._maps, self._gone = maps, gone
+
+    def get(self, term: str, default: int | None = None) -> int | None:  # type: ignore[override]
+        if term in self._gone:
+            return default
+        for terms in self._maps:
+            tid = terms.get(term)
+            if tid is not None:
+                return tid
+        return default
+
+    def __getitem__(self, term: str) -> int:
+        tid = self.get(term)
+        if tid is None:
+            raise KeyError(term)
+        return tid
+
+    def __iter__(self) -> Iterator[str]:
+        for terms in self._maps:
+            yield from (t for t in terms if t not in self._gone)
+
+    def __len__(self) -> int:
+        return sum(len(terms) for terms in self._maps) - len(self._gone)
 
 
 def _is_identity(pos: I64) -> bool:

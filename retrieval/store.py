@@ -191,10 +191,10 @@ class CorpusIndex:
                     # only by the next reload) stays on disk instead of in RAM, and the files
                     # are proven readable before the swap. The base segment, when it is the
                     # last generation's (linked, already verified), is not read again.
-                    reuse = self._snapshot.segments if self._snapshot is not None else ()
-                    self._snapshot = read_snapshot(
-                        written, expected=self.params, reuse=(*reuse, *snap.segments)
-                    )
+                    old = self._snapshot.segments if self._snapshot is not None else ()
+                    reuse = (*old, *snap.segments)
+                    del snap  # its lookup tables go before the generation's own are made
+                    self._snapshot = read_snapshot(written, expected=self.params, reuse=reuse)
                 self.last_report = report
                 return report
         finally:
