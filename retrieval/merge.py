@@ -24,6 +24,7 @@ from retrieval.articles import StoredArticles, StoredRef
 from retrieval.bm25 import I32, I64, TF, first_seen_in, invert_in_parts
 from retrieval.documents import Article
 from retrieval.segment import SEGMENT_FILES, Segment, identity_of, write_articles
+from retrieval.snapshot import fsync_path
 
 Part = tuple[I32, tuple[I64, I32, TF]]  # chunk spans (article column final), forward rows
 _BLOCK = 1 << 20
@@ -100,7 +101,7 @@ def merge_segment(
     (directory / "terms.txt").write_text("\n".join(own), encoding="utf-8")
     write_articles(items, languages, directory / "articles.jsonl")
     for name in ("terms.txt", "articles.jsonl"):
-        _fsync(directory / name)
+        fsync_path(directory / name)
     return _open(directory, languages, own)
 
 
@@ -166,15 +167,7 @@ def _write_forward(
 
 def _save(path: Path, arr: npt.NDArray[np.generic]) -> None:
     np.save(path, arr, allow_pickle=False)
-    _fsync(path)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_path(path)
 
 
 def _open(directory: Path, languages: str, terms: list[str]) -> Segment:

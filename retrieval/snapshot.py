@@ -202,7 +202,7 @@ def write_snapshot(snap: Snapshot, directory: Path) -> None:
     written = sorted(p for p in directory.rglob("*") if p.is_file())
     for path in written:
         if path.relative_to(directory).as_posix() not in known:
-            _fsync(path)
+            fsync_path(path)
     checksums = {
         rel: known.get(rel) or crc32_file(directory / rel)
         for rel in (p.relative_to(directory).as_posix() for p in written)
@@ -222,7 +222,7 @@ def write_snapshot(snap: Snapshot, directory: Path) -> None:
     # meta.json is written last: a directory without it is an unfinished build.
     text = json.dumps(meta, ensure_ascii=False)
     (directory / "meta.json").write_text(text, encoding="utf-8", errors="backslashreplace")
-    _fsync(directory / "meta.json")
+    fsync_path(directory / "meta.json")
 
 
 def _entry_record(entry: FileEntry) -> dict[str, Any]:
@@ -241,7 +241,8 @@ def _entry_record(entry: FileEntry) -> dict[str, Any]:
 _SEGMENT_DIRS = ("", "delta")
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush ``path``'s data to disk (a generation is durable before it is named)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
