@@ -28,7 +28,6 @@ from retrieval.search import search
 from retrieval.snapshot import Snapshot
 
 _MARKER_RE = re.compile(r"\[(\d+)\]")
-_QUOTED_RE = re.compile(r"“[^”]*”|\"[^\"]*\"")
 
 
 @dataclass(frozen=True)
@@ -149,7 +148,7 @@ def language_matches(answer: Answer, lang: Lang, *, options: Sequence[str] = ())
     for option in sorted(map(clean_choice, options), key=len, reverse=True):
         if option:
             text = text.replace(option, " ")
-    own = _MARKER_RE.sub(" ", _QUOTED_RE.sub(" ", text))
+    own = own_words(text)  # quoted text and markers go too
     # Words with no language cue ("12,000 runners") match, as the pipeline accepts them.
     return detect_language(own, default=lang) == lang
 

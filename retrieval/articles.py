@@ -45,8 +45,30 @@ def article_from_record(record: dict[str, object]) -> Article:
     return Article(**record)  # type: ignore[arg-type]
 
 
-class _Articles(Sequence[Article]):
-    """A sequence of articles that are built when asked for; equal to any equal sequence."""
+class LazyArticles(Sequence[Article]):
+    """A sequence of articles built when asked for: subclasses say how long it is and how
+    to build article ``i`` (0 <= i < len); indexing, negative indices and slices are here."""
+
+    def _article(self, i: int) -> Article:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, i: int) -> Article: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Article]: ...
+
+    def __getitem__(self, i: int | slice) -> Article | Sequence[Article]:
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self))))
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"article index {i} out of range")
+        return self._article(i % n)
+
+
+class _Articles(LazyArticles):
+    """Lazy articles equal to any equal sequence."""
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence):
@@ -73,19 +95,8 @@ class StoredArticles(_Articles):
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
-    @overload
-    def __getitem__(self, i: int) -> Article: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Article]: ...
-
-    def __getitem__(self, i: int | slice) -> Article | Sequence[Article]:
-        if isinstance(i, slice):
-            return tuple(self[j] for j in range(*i.indices(len(self))))
-        n = len(self)
-        if not -n <= i < n:
-            raise IndexError(f"article index {i} out of range")
-        return self._load(i % n)
+    def _article(self, i: int) -> Article:
+        return self._load(i)
 
     def __iter__(self) -> Iterator[Article]:
         return (self._load(i) for i in range(len(self)))
@@ -129,15 +140,7 @@ class ArticleList(_Articles):
     def __len__(self) -> int:
         return len(self._items)
 
-    @overload
-    def __getitem__(self, i: int) -> Article: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Article]: ...
-
-    def __getitem__(self, i: int | slice) -> Article | Sequence[Article]:
-        if isinstance(i, slice):
-            return tuple(self[j] for j in range(*i.indices(len(self))))
+    def _article(self, i: int) -> Article:
         item = self._items[i]
         return item.store[item.index] if isinstance(item, StoredRef) else item
 

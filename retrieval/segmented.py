@@ -14,11 +14,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import overload
 
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.articles import LazyArticles
 from retrieval.bm25 import F64, I32, I64, IdfMode, best_of
 from retrieval.documents import Article
 from retrieval.segment import Segment
@@ -80,7 +80,7 @@ def runs_of(pairs: Sequence[tuple[int, int]]) -> Runs:
     return np.array(out, dtype=np.int64).reshape(-1, 3)
 
 
-class SegmentedArticles(Sequence[Article]):
+class SegmentedArticles(LazyArticles):
     """The articles of a generation in corpus order, each read from its segment."""
 
     def __init__(self, segments: Sequence[Segment], where: Layout) -> None:
@@ -92,19 +92,8 @@ class SegmentedArticles(Sequence[Article]):
     def __len__(self) -> int:
         return len(self._local)
 
-    @overload
-    def __getitem__(self, i: int) -> Article: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Article]: ...
-
-    def __getitem__(self, i: int | slice) -> Article | Sequence[Article]:
-        if isinstance(i, slice):
-            return tuple(self[j] for j in range(*i.indices(len(self))))
-        n = len(self)
-        if not -n <= i < n:
-            raise IndexError(f"article index {i} out of range")
-        s, a = self.locate(i % n)
+    def _article(self, i: int) -> Article:
+        s, a = self.locate(i)
         return self.segments[s].articles[a]
 
     def locate(self, i: int) -> tuple[int, int]:

@@ -112,12 +112,11 @@ class Answerer:
         if talk is not None and not run.options:
             lang = smalltalk_lang(run.question)
             return run.finish(Cited(smalltalk_reply(talk, lang), ()), "smalltalk", lang=lang)
-        hits, query, cover = self._retrieve(run)
+        hits, query, weights, cover = self._retrieve(run)
         run.hits, run.cover = hits, cover
         if not hits or cover < self.options.abstain_score:
             return run.finish(None, "abstained")
         snap = self.index.snapshot
-        weights = term_weights(snap, query)
         run.total = own_total(query, weights)
         run.weights = {
             lang: weights if lang == query.lang else weights_for(query, weights, lang)
@@ -142,7 +141,7 @@ class Answerer:
         asked = asked_terms(run.read_as, run.lang, set(weights))
         return self._read_and_frame(run, sentences, kind, asked)
 
-    def _retrieve(self, run: _Run) -> tuple[list[Hit], Query, float]:
+    def _retrieve(self, run: _Run) -> tuple[list[Hit], Query, dict[str, float], float]:
         snap = self.index.snapshot
         corpus_langs = frozenset(snap.languages)
         # Time words ("kemarin", "latest") pick the dates; they are not search terms.
@@ -160,9 +159,10 @@ class Answerer:
         hits = (
             search_query(snap, query, k=k) if now is None else timed_hits(snap, query, window, k=k)
         )
-        cover = coverage(hits, snap, query)
+        weights = term_weights(snap, query)
+        cover = coverage(hits, snap, query, weights)
         run.timings["retrieve"] = run.elapsed()
-        return hits, query, cover
+        return hits, query, weights, cover
 
     def _read_and_frame(
         self, run: _Run, sentences: list[Sentence], kind: AnswerType, asked: set[str]

@@ -53,11 +53,14 @@ def weights_for(query: Query, weights: Mapping[str, float], lang: Lang) -> dict[
     return {t: (w if t in own else w / XL_WEIGHT) for t, w in weights.items()}
 
 
-def coverage(hits: list[Hit], snap: Snapshot, query: Query) -> float:
-    """Share of the question's idf weight found in one of the best passages (0..1)."""
+def coverage(
+    hits: list[Hit], snap: Snapshot, query: Query, weights: Mapping[str, float] | None = None
+) -> float:
+    """Share of the question's idf weight found in one of the best passages (0..1);
+    ``weights`` are the query's ``term_weights`` when the caller has them already."""
     if not hits or snap.bm25 is None:
         return 0.0
-    weighted = term_weights(snap, query)
+    weighted = term_weights(snap, query) if weights is None else weights
     by_lang = {lang: weights_for(query, weighted, lang) for lang in ("id", "en")}
     total = own_total(query, weighted)
     best = 0.0

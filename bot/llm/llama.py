@@ -249,14 +249,14 @@ class LlamaGenerator:
         with self._lock:
             self._check_open()
             tokens = self._prompt_tokens(prompt)
-            if len(tokens) + max((self.count_tokens(t) for t in texts), default=0) + 2 > self.n_ctx:
+            end = self._tokenize("\n")[-1:]
+            seqs = [self._tokenize(" " + t) + end for t in texts]
+            if len(tokens) + max(map(len, seqs), default=0) + 1 > self.n_ctx:
                 raise ModelError(
                     f"The prompt takes {len(tokens)} tokens but the model context holds "
                     f"{self.n_ctx}; raise WARTA_MODEL_CTX or send fewer passages."
                 )
             first = self._eval_prompt(tokens)
-            end = self._tokenize("\n")[-1:]
-            seqs = [self._tokenize(" " + t) + end for t in texts]
             return [SpanScore(self._continuation_logprob(first, seq), len(seq)) for seq in seqs]
 
     def _eval_prompt(self, tokens: list[int]) -> Any:
