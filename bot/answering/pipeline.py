@@ -177,7 +177,9 @@ class Answerer:
             return run.finish(_quote(sentences[0], run.lang, "extractive_lead"), "extractive")
         run.timings["generate"] = (time.perf_counter() - started) * 1000
         if reading is None or reading.confidence < self.options.min_answer_confidence:
-            cited = _quote(sentences[0], run.lang, "not_stated")
+            # The closest sentence is offered only when it is on the question's topic.
+            closest = sentences[0].match >= self.options.min_sentence_match
+            cited = _quote(sentences[0], run.lang, "not_stated") if closest else None
             return run.finish(
                 cited,
                 "abstained",

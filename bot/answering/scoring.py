@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
+from bot.injection import hide_injections
 from retrieval.analysis import Lang, analyze
 from retrieval.search import XL_WEIGHT, Hit, Query
 from retrieval.snapshot import Snapshot
@@ -66,6 +67,7 @@ def coverage(
     best = 0.0
     for hit in hits[:3]:
         lang = snap.languages[snap.article_index[hit.article.id]]
-        matched = weigh(analyze(hit.chunk.text, lang), by_lang[lang])
+        # What the reader may not read (an instruction to the model) answers nothing.
+        matched = weigh(analyze(hide_injections(hit.chunk.text), lang), by_lang[lang])
         best = max(best, min(1.0, matched / total))
     return best
