@@ -98,8 +98,8 @@ def selective(outcomes: Sequence[Outcome]) -> dict[str, float | None]:
     }
 
 
-# Fine at the low end: the default min_answer_confidence is 0.07 (a calibrated probability).
-RISK_THRESHOLDS = (0.0, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7)
+# Fine at the low end: the default min_answer_confidence is 0.13 (a calibrated probability).
+RISK_THRESHOLDS = (0.0, 0.05, 0.1, 0.13, 0.15, 0.2, 0.3, 0.5, 0.7)
 
 
 def risk_coverage(

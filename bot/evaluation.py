@@ -186,6 +186,8 @@ def _answer_record(
         "language_match": language_matches(answer, q.lang, options=options),
         "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()},
     }
+    if answer.withheld:  # held back below the threshold: what a lower one would answer
+        record["withheld"] = own_words(answer.withheld, quotes)
     if gold:
         record |= {
             "strict_hit": strict_hit(own, gold),
@@ -193,7 +195,22 @@ def _answer_record(
             "f1": best_f1(own, gold),
             "answer_or_quote_hit": answer_hit(answer, gold),
         }
+        if answer.withheld:
+            record["withheld_hit"] = strict_hit(str(record["withheld"]), gold)
     return record
+
+
+def _outcome(record: dict[str, object], *, withheld: bool = False) -> Outcome:
+    """The selective-QA outcome of one record; ``withheld``: count a held-back answer."""
+    held = withheld and "withheld" in record
+    answered = not record["abstained"] or held
+    hit = record.get("withheld_hit") if held else record.get("strict_hit")
+    return Outcome(
+        answerable=bool(record["gold"]),
+        answered=answered,
+        correct=bool(record["gold"]) and answered and bool(hit),
+        confidence=float(record["confidence"]),  # type: ignore[arg-type]
+    )
 
 
 def _answer_report(records: Sequence[dict[str, object]]) -> dict[str, object]:
@@ -204,15 +221,10 @@ def _answer_report(records: Sequence[dict[str, object]]) -> dict[str, object]:
     modes: dict[str, int] = {}
     for r in records:
         modes[str(r["mode"])] = modes.get(str(r["mode"]), 0) + 1
-    outcomes = [
-        Outcome(
-            answerable=bool(r["gold"]),
-            answered=not r["abstained"],
-            correct=bool(r["gold"]) and not r["abstained"] and bool(r.get("strict_hit")),
-            confidence=float(r["confidence"]),  # type: ignore[arg-type]
-        )
-        for r in records
-    ]
+    outcomes = [_outcome(r) for r in records]
+    # Risk-coverage also counts the answers held back below the threshold, so its rows
+    # under the threshold say what a lower one would answer.
+    reach = [_outcome(r, withheld=True) for r in records]
     latencies = [float(r["timings_ms"]["total"]) for r in records]  # type: ignore[index]
     return {
         "strict_hit": sum(bool(r["strict_hit"]) for r in answerable) / m,
@@ -229,7 +241,7 @@ def _answer_report(records: Sequence[dict[str, object]]) -> dict[str, object]:
         "latency_ms_p50": _percentile(latencies, 50),
         "latency_ms_p95": _percentile(latencies, 95),
         "modes": modes,
-        "risk_coverage": risk_coverage(outcomes),
+        "risk_coverage": risk_coverage(reach),
     }
 
 

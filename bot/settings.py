@@ -310,7 +310,7 @@ class Settings(BaseSettings):
     read_sentences: int = Field(default=3, ge=1, le=8)
     answer_max_tokens: int = Field(default=16, ge=1, le=64)
     min_sentence_match: float = Field(default=0.3, ge=0.0, le=1.0)
-    min_answer_confidence: float = Field(default=0.07, ge=0.0, le=1.0)
+    min_answer_confidence: float = Field(default=0.13, ge=0.0, le=1.0)
     crosslingual: bool = True
     llm_translate: bool = False
     max_concurrent_answers: int = Field(default=1, ge=1)

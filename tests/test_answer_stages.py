@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.answering.framing import frame
 from bot.answering.phrases import typed_phrases
 from bot.answering.proximity import nearness
-from bot.answering.qtype import answer_type
+from bot.answering.qtype import AnswerType, answer_type
 from bot.answering.ranking import Candidate, ranked, share
 from bot.answering.reader import align, mentioned_first, trim_span
 from bot.answering.sentences import Sentence
 from bot.answering.shape import asked_terms, shape
-from retrieval.analysis import analyze
+from retrieval.analysis import analyze, detect_language
 from retrieval.documents import Article
 
 SUMMIT = (
@@ -95,13 +97,40 @@ def test_a_longer_unit_is_offered_as_a_candidate_and_kept_by_shaping() -> None:
     assert shape(sentence, start, end, asked, "id", "number") == (start, end)
 
 
-def test_shaping_keeps_what_was_asked() -> None:
+def test_shaping_keeps_what_was_asked_and_the_numbers_qualifier() -> None:
     text = "luasnya sekitar 568.700 hektar"
     asked = asked_terms("Berapa hektar luas Taman Nasional Sebangau?", "id", set())
 
     a, z = shape(text, 0, len(text), asked, "id", "number")
 
-    assert text[a:z] == "568.700 hektar"
+    assert text[a:z] == "sekitar 568.700 hektar"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "phrase"),
+    [
+        ("Koleksi kataknya lebih dari 20 jenis berukuran kecil.", "number", "lebih dari 20 jenis"),
+        ("Sedikitnya 500 keping VCD telah dicetak.", "number", "Sedikitnya 500 keping VCD"),
+        ("Ekonomi tumbuh antara 3,4 persen dan 6,35 persen, tetapi …", "number",
+         "antara 3,4 persen dan 6,35 persen"),
+        ("The race drew more than 31,000 runners.", "number", "more than 31,000 runners"),
+        ("Growth was between 2 and 3 percent.", "number", "between 2 and 3 percent"),
+        ("Pesta olahraga itu di Teheran, 20-29 September.", "time", "20-29 September"),
+        ("Impor CFCs dihentikan pada akhir 2007.", "time", "akhir 2007"),
+        ("Prices rose in early March 2023.", "time", "early March 2023"),
+    ],
+)  # fmt: skip
+def test_a_qualifier_range_or_part_of_the_year_stays_with_its_number(
+    sentence: str, kind: AnswerType, phrase: str
+) -> None:
+    lang = detect_language(sentence)
+    phrases = typed_phrases(sentence, kind, set(), lang)
+
+    assert phrase in phrases
+    start = sentence.index(phrase)
+    assert shape(sentence, start, start + len(phrase), set(), lang, kind) == (
+        start, start + len(phrase),
+    )  # fmt: skip
 
 
 def test_a_span_closes_what_it_opens_and_ends_on_a_word_that_says_something() -> None:
@@ -216,3 +245,116 @@ def test_a_year_is_no_count() -> None:
 
     assert "2022" not in phrases
     assert "more than 10,000 monkeypox cases" in phrases
+
+
+def test_a_which_organisation_answer_is_the_run_between_the_questions_own_words() -> None:
+    sentence = (
+        "Ia bertemu Kepala Badan Tenaga Atom Internasional (IAEA) Mohamed ElBaradei di Vienna."
+    )
+    asked = asked_terms("Kepala Badan apakah Mohamed ElBaradei?", "id", set())
+
+    phrases = typed_phrases(sentence, "name", asked, "id")
+
+    assert "Badan Tenaga Atom Internasional (IAEA)" in phrases
+    assert "Tenaga Atom Internasional (IAEA)" in phrases
+    assert not any(p.endswith("ElBaradei") for p in phrases)
+
+
+def test_a_name_run_starts_after_the_dateline_not_with_it() -> None:
+    sentence = "Cilacap, Kompas-Ketua Himpunan Nelayan Seluruh Indonesia Cilacap kini ditahan."
+    asked = asked_terms("Himpunan apakah yang diketuai Atas Munandar?", "id", set())
+
+    phrases = typed_phrases(sentence, "name", asked, "id")
+
+    assert "Himpunan Nelayan Seluruh Indonesia Cilacap" in phrases
+    assert not any(p.startswith(("Cilacap, Kompas", "Kompas")) for p in phrases)
+
+
+def test_a_place_is_offered_as_the_whole_chain_of_names_the_news_writes() -> None:
+    sentence = "Waduk Malahayu terletak di Kecamatan Banjarharjo, Kabupaten Brebes, Jawa Tengah."
+    asked = asked_terms("Dimana letak Waduk Malahayu?", "id", set())
+
+    phrases = typed_phrases(sentence, "place", asked, "id")
+
+    assert "Kecamatan Banjarharjo, Kabupaten Brebes, Jawa Tengah" in phrases
+
+
+def test_a_date_or_a_weekday_is_no_place() -> None:
+    sentence = "Pesawat itu jatuh di Venezuela, Selasa (16/8), saat rapat di Bali, 9-15 Oktober."
+    asked = asked_terms("Di mana pesawat itu jatuh?", "id", set())
+
+    phrases = typed_phrases(sentence, "place", asked, "id")
+
+    assert "Venezuela" in phrases
+    assert not [p for p in phrases if "Selasa" in p or "Oktober" in p]
+
+
+def test_a_sentence_next_to_one_that_repeats_the_question_is_worth_reading() -> None:
+    from bot.answering.sentences import CONTEXT_SHARE, _neighbour_matches
+
+    text = "Rak supermarket kini kosong. Prancis konsumen mustard terbesar.  Lain hal.\nLagi."
+    article = Article(id="a", title="", text=text, date=None)
+    parts = [
+        "Rak supermarket kini kosong.",
+        "Prancis konsumen mustard terbesar.",
+        "Lain hal.",
+        "Lagi.",
+    ]
+    spans = [(text.index(p), text.index(p) + len(p)) for p in parts]
+    matches = [0.6, 0.1, 0.0, 0.2]
+    sentences = [
+        Sentence(article, a, z, "id", m, m, 0) for (a, z), m in zip(spans, matches, strict=True)
+    ]
+
+    neighbours = _neighbour_matches(sentences)
+
+    assert neighbours == [0.1, 0.6, 0.2, 0.0]
+    read = replace(sentences[1], neighbour=neighbours[1])
+    assert read.context_match == 0.1 + CONTEXT_SHARE * 0.6
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "span", "answer"),
+    [
+        ("Kepala Badan apakah Mohamed ElBaradei?",
+         "Kepala Badan Tenaga Atom Internasional (IAEA) Mohamed ElBaradei",
+         "Tenaga Atom Internasional (IAEA)", "Badan Tenaga Atom Internasional (IAEA)"),
+        ("Apakah nama pelabuhan di Cilacap?", "di dermaga Pelabuhan Tanjung Intan Cilacap",
+         "Tanjung Intan", "Pelabuhan Tanjung Intan"),
+        ("Energi apa yang dihasilkan dari limbah susu?", "pemanfaatan energi biogas juga",
+         "biogas", "energi biogas"),
+        ("Apakah nama pelabuhan di Cilacap?", "di dermaga Tanjung Intan Cilacap",
+         "Tanjung Intan", "Tanjung Intan"),
+    ],
+)  # fmt: skip
+def test_a_which_answer_takes_in_the_category_the_news_writes_before_it(
+    question: str, sentence: str, span: str, answer: str
+) -> None:
+    from bot.answering.qtype import category_word
+    from bot.answering.shape import with_category
+
+    start = sentence.index(span)
+    a, z = with_category(sentence, start, start + len(span), category_word(question), "id")
+
+    assert sentence[a:z] == answer
+
+
+def test_a_latin_name_in_brackets_is_a_candidate_whole() -> None:
+    sentence = "Di pantai itu penyu tempurung (Caretta caretta) masih bertelur."
+    asked = asked_terms("Apakah nama latin dari penyu tempurung?", "id", set())
+
+    assert "Caretta caretta" in typed_phrases(sentence, "name", asked, "id")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "rest"),
+    [
+        ("New Orleans, Senin-Topan Katrina menghantam.", "Topan Katrina menghantam."),
+        ("Sichuan, Kompas-Pemerintah Indonesia setuju.", "Pemerintah Indonesia setuju."),
+        ("Pemerintah Indonesia setuju.", "Pemerintah Indonesia setuju."),
+    ],
+)
+def test_the_dateline_is_found_so_an_answer_can_start_after_it(sentence: str, rest: str) -> None:
+    from bot.answering.phrases import dateline_end
+
+    assert sentence[dateline_end(sentence) :] == rest

@@ -307,6 +307,36 @@ def test_evaluate_answers_with_a_scripted_model(index: CorpusIndex) -> None:
     )  # fmt: skip
 
 
+def test_an_answer_held_back_below_the_threshold_shows_in_the_risk_coverage_table_only(
+    index: CorpusIndex,
+) -> None:
+    fake = FakeGenerator("kereta api lapis baja")  # question 1's right span, read unsure
+    options = AnswerOptions(crosslingual=False, read_sentences=1, min_answer_confidence=1.0)
+    answerer = Answerer(index, fake, options)
+    details: list[dict[str, object]] = []
+
+    report = evaluate(
+        QUESTIONS[:1], index.snapshot, answerer=answerer, crosslingual=False,
+        details=details.append,
+    )  # fmt: skip
+
+    assert details[0]["abstained"] is True
+    assert details[0]["withheld"] == "Kereta api lapis baja."
+    assert details[0]["withheld_hit"] is True
+    answers = report["answers"]
+    assert isinstance(answers, dict)
+    assert answers["coverage"] == 0.0  # nobody was shown it
+    assert answers["strict_hit"] == 0.0
+    table = answers["risk_coverage"]
+    assert isinstance(table, list)
+    confidence = float(details[0]["confidence"])  # type: ignore[arg-type]
+    below = [row for row in table if row["threshold"] <= confidence]
+    above = [row for row in table if row["threshold"] > confidence]
+    assert below[0]["threshold"] == 0.0
+    assert all(row["coverage"] == 1.0 and row["accuracy"] == 1.0 for row in below)
+    assert all(row["coverage"] == 0.0 for row in above)
+
+
 def test_render_aligns_the_report() -> None:
     report: dict[str, object] = {
         "questions": 2,

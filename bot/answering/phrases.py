@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 
 from bot.answering.qtype import AnswerType
@@ -36,6 +35,15 @@ _DATELINE_RE = re.compile(
     r"(?:,\s*[A-Z][\w.]*(?:\s\(\d{1,2}/\d{1,2}(?:/\d{2,4})?\))?|\s\([A-Z][\w.]*\))\s*[-–—]"
 )
 _CAPITAL_RE = re.compile(r"[A-Z]")
+_LATIN_NAME_RE = re.compile(r"\(([A-Z][a-z]+(?: [a-z]+){1,2})\)")
+
+
+def dateline_end(sentence: str) -> int:
+    """Return where the sentence's dateline ends ("Sichuan, Kompas-"), 0 when it has none."""
+    m = _DATELINE_RE.match(sentence)
+    return m.end() if m else 0
+
+
 _YEAR_RE = re.compile(r"(?:1[89]|20)\d\d\b(?![.,]\d)")
 _YEAR_LEADS = frozenset(
     "pada tahun sejak hingga sampai akhir awal pertengahan in since until by of during year "
@@ -90,6 +98,61 @@ def _drop_asked_title(text: str, a: int, z: int, asked: set[str]) -> tuple[int, 
     return (words[n][0], z) if n >= 2 else (a, z)
 
 
+# A place is written as a chain of up to this many names ("Desa X, Kecamatan Y, Kabupaten Z").
+CHAIN_RUNS = 4
+_TIME_WORD_SET = frozenset(w.casefold() for w in (*DAYS, *MONTHS))
+
+
+def _names_something(run: str) -> bool:
+    """Tell whether a capitalised run names something: not a bare number nor a date."""
+    words = tokenize(run)
+    if not _CAPITAL_RE.search(run):
+        return False
+    return not all(w in _TIME_WORD_SET or w.replace("-", "").isdigit() for w in words)
+
+
+def _chains(sentence: str, runs: list[tuple[int, int]], longest: int) -> list[tuple[int, int]]:
+    """Return the runs joined by commas ("Kotabumi, Lampung Utara"), up to ``longest`` runs."""
+    out: list[tuple[int, int]] = []
+    for i, (a, _) in enumerate(runs):
+        for j in range(i + 1, min(len(runs), i + longest)):
+            if not re.fullmatch(r",\s*", sentence[runs[j - 1][1] : runs[j][0]]):
+                break
+            out.append((a, runs[j][1]))
+    return out
+
+
+def _is_asked(word: str, asked: set[str], lang: Lang) -> bool:
+    tokens, terms = set(tokenize(word)), set(analyze(word, lang))
+    return bool(tokens) and (tokens <= asked or (bool(terms) and terms <= asked))
+
+
+def _unasked_parts(text: str, a: int, z: int, asked: set[str], lang: Lang) -> list[tuple[int, int]]:
+    """Return the parts of the name run ``text[a:z]`` between the question's own words, each
+    also with the asked word before it: "Kepala Badan Tenaga Atom Internasional (IAEA)
+    Mohamed ElBaradei", asked which Badan ElBaradei heads, holds "Tenaga Atom Internasional
+    (IAEA)" and "Badan Tenaga Atom Internasional (IAEA)"."""
+    words = [(a + m.start(), a + m.end()) for m in re.finditer(r"\S+", text[a:z])]
+    flags = [_is_asked(text[x:y], asked, lang) for x, y in words]
+    if not any(flags) or all(flags):
+        return []
+    parts: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        if flags[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(words) and not flags[j + 1]:
+            j += 1
+        part = _strip_links(text, words[i][0], words[j][1], lang)
+        parts.append(part)
+        if i > 0 and text[words[i - 1][0]].isupper():
+            parts.append((words[i - 1][0], part[1]))
+        i = j + 1
+    return [p for p in parts if _CAPITAL_RE.search(text[p[0] : p[1]])]
+
+
 def typed_phrases(sentence: str, kind: AnswerType, asked: set[str], lang: Lang) -> list[str]:
     """Return the distinct phrases of ``sentence`` that could answer a question of ``kind``."""
     return [sentence[a:z] for a, z in typed_spans(sentence, kind, asked, lang)]
@@ -102,25 +165,27 @@ def typed_spans(
     phrases, each at its first place)."""
     found: list[tuple[int, int]] = []
     if kind in ("person", "place", "name"):
-        runs = [
+        # A dateline answers nothing: runs start after it.
+        raw = [
             _strip_links(sentence, m.start(), m.end(), lang)
-            for m in _NAME_RUN_RE.finditer(sentence)
+            for m in _NAME_RUN_RE.finditer(sentence, dateline_end(sentence))
         ]
-        runs = [r for r in runs if sentence[r[0] : r[1]].casefold() not in stopwords(lang)]
-        runs = [_drop_asked_title(sentence, a, z, asked) for a, z in runs]
+        # A Latin name in brackets ("penyu tempurung (Caretta caretta)").
+        raw += [(m.start(1), m.end(1)) for m in _LATIN_NAME_RE.finditer(sentence)]
+        raw = [r for r in raw if sentence[r[0] : r[1]].casefold() not in stopwords(lang)]
+        runs = [_drop_asked_title(sentence, a, z, asked) for a, z in raw]
         if kind == "place":  # "President Joe Biden" is nobody's whereabouts
             runs = [r for r in runs if not _PERSON_TITLE_RE.match(sentence[r[0] : r[1]])]
-        # A bare number ("2005") names nobody and nowhere; a dateline answers nothing.
-        runs = [r for r in runs if _CAPITAL_RE.search(sentence[r[0] : r[1]])]
-        dateline = _DATELINE_RE.match(sentence)
-        if dateline:
-            runs = [r for r in runs if r[0] >= dateline.end()]
+        # A bare number ("2005") or a date ("9-15 Oktober 2005", "Selasa") names nobody and
+        # nowhere.
+        runs = [r for r in runs if _names_something(sentence[r[0] : r[1]])]
         found += runs
-        # "Kourou, Perancis", "Gamawan Fauzi, Gubernur Sumatera Barat": a name and its place
-        # or title, as the news writes them.
-        for (a, z), (b, y) in itertools.pairwise(runs):
-            if re.fullmatch(r",\s*", sentence[z:b]):
-                found.append((a, y))
+        # "Kourou, Perancis", "Gamawan Fauzi, Gubernur Sumatera Barat", "Kecamatan
+        # Banjarharjo, Kabupaten Brebes, Jawa Tengah": a name and its place or title, as the
+        # news writes them.
+        found += _chains(sentence, runs, CHAIN_RUNS if kind == "place" else 2)
+        if kind == "name":  # "Kepala Badan apakah ElBaradei?": the run between the asked words
+            found += [part for a, z in raw for part in _unasked_parts(sentence, a, z, asked, lang)]
     elif kind == "number":
         for m in NUMBER_PHRASE_RE.finditer(sentence):
             if _is_year(sentence, m.start(), m.group()):  # "in 2022" dates; it counts nothing

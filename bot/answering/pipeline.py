@@ -10,14 +10,14 @@ from datetime import datetime
 from bot import i18n
 from bot.answering.choices import Pick, clean_choice, pick_choice, split_choices
 from bot.answering.framing import frame
-from bot.answering.phrases import typed_phrases, typed_spans
+from bot.answering.phrases import dateline_end, typed_phrases, typed_spans
 from bot.answering.proximity import nearness
-from bot.answering.qtype import AnswerType, answer_type
+from bot.answering.qtype import AnswerType, answer_type, category_word
 from bot.answering.ranking import Candidate, confidence_of, ranked, share
 from bot.answering.reader import read, read_phrase, score_phrases
 from bot.answering.scoring import coverage, own_total, term_weights, weights_for
 from bot.answering.sentences import Sentence, candidates
-from bot.answering.shape import answers_nothing, asked_terms, fits_type, shape
+from bot.answering.shape import answers_nothing, asked_terms, fits_type, shape, with_category
 from bot.answering.smalltalk import smalltalk_kind, smalltalk_lang, smalltalk_reply
 from bot.answering.types import Answer, AnswerOptions, Mode
 from bot.citations import Citation, Cited
@@ -129,6 +129,7 @@ class Answerer:
             if pick is not None:
                 return run.finish(_cite_choice(pick), "choice")
         kind = answer_type(run.question)
+        run.category = category_word(run.read_as) if kind in ("name", "place") else None
         sentences = candidates(
             hits, snap, run.weights, total=run.total, kind=kind, question=run.read_as
         )
@@ -185,17 +186,9 @@ class Answerer:
                 "abstained",
                 confidence=reading.confidence if reading else 0.0,
                 signals=reading.signals if reading else {},
+                withheld=_framed(run, reading, kind).text if reading else "",
             )
-        s = reading.sentence
-        text = frame(
-            s.article.text[reading.start : reading.end],
-            question=run.question,
-            kind=kind,
-            lang=run.lang,
-            source_lang=s.lang,
-            marker="[1]",
-        )
-        cited = Cited(text, (cite(1, s.article, s.start, s.end),))
+        cited = _framed(run, reading, kind)
         return run.finish(
             cited,
             "generated",
@@ -208,7 +201,7 @@ class Answerer:
         self, run: _Run, kind: AnswerType, sentences: list[Sentence], asked: set[str]
     ) -> Reading | None:
         """Read up to ``read_sentences`` sentences that match well enough; keep the surest."""
-        eligible = [s for s in sentences if s.match >= self.options.min_sentence_match]
+        eligible = [s for s in sentences if s.context_match >= self.options.min_sentence_match]
         chosen = eligible[: self.options.read_sentences]
         if self.generator.capabilities.copy_spans and (RANK_FREE_READS or kind not in FREE):
             return self._rank_phrases(run, kind, chosen, asked)
@@ -229,7 +222,9 @@ class Answerer:
         if not found:
             return None
         for candidate in ranked(found):
-            reading = self._accept(candidate.sentence, candidate.start, candidate.end, kind, asked)
+            reading = self._accept(
+                candidate.sentence, candidate.start, candidate.end, kind, asked, run.category
+            )
             if reading is not None:
                 signals = {
                     "share": share(candidate, found),
@@ -283,7 +278,7 @@ class Answerer:
             found = read_phrase(self.generator, text, question, lang, phrases, max_tokens=budget)
         if found is None:
             return None
-        reading = self._accept(sentence, found.start, found.end, kind, asked)
+        reading = self._accept(sentence, found.start, found.end, kind, asked, run.category)
         if reading is None:
             return None
         weights = run.weights[sentence.lang]
@@ -298,11 +293,20 @@ class Answerer:
         return Reading(sentence, reading.start, reading.end, sure, signals=signals)
 
     def _accept(
-        self, sentence: Sentence, start: int, end: int, kind: AnswerType, asked: set[str]
+        self,
+        sentence: Sentence,
+        start: int,
+        end: int,
+        kind: AnswerType,
+        asked: set[str],
+        category: str | None = None,
     ) -> Reading | None:
-        """Shape ``sentence.text[start:end]``; None unless it answers with the asked kind."""
+        """Shape ``sentence.text[start:end]``; None unless it answers with the asked kind.
+        A which-answer takes in the ``category`` the news writes before it."""
         text = sentence.text
+        start = min(max(start, dateline_end(text)), end)  # the dateline is never the answer
         a, z = shape(text, start, end, asked, sentence.lang, kind)
+        a, z = with_category(text, a, z, category, sentence.lang)
         span = text[a:z]
         if not span.strip() or answers_nothing(span, asked, sentence.lang):
             return None
@@ -341,6 +345,7 @@ class _Run:
         # The question's terms, weighted to match text in each language with.
         self.weights: dict[Lang, dict[str, float]] = {"id": {}, "en": {}}
         self.total = 1.0  # the weight of its own terms
+        self.category: str | None = None  # what a which-question names ("Badan apakah")
 
     def elapsed(self) -> float:
         return (time.perf_counter() - self.started) * 1000
@@ -354,6 +359,7 @@ class _Run:
         confidence: float = 0.0,
         prompt_tokens: int = 0,
         signals: Mapping[str, float] | None = None,
+        withheld: str = "",
     ) -> Answer:
         """Build the Answer; no ``cited`` means the honest "not found"."""
         lang = lang or self.lang
@@ -374,7 +380,22 @@ class _Run:
             prompt_tokens=prompt_tokens,
             passages=tuple(self.hits),
             signals=dict(signals or {}),
+            withheld=withheld,
         )
+
+
+def _framed(run: _Run, reading: Reading, kind: AnswerType) -> Cited:
+    """Frame ``reading`` in the asker's language, cited to its sentence."""
+    s = reading.sentence
+    text = frame(
+        s.article.text[reading.start : reading.end],
+        question=run.question,
+        kind=kind,
+        lang=run.lang,
+        source_lang=s.lang,
+        marker="[1]",
+    )
+    return Cited(text, (cite(1, s.article, s.start, s.end),))
 
 
 def _quote(sentence: Sentence, lang: Lang, lead_key: str) -> Cited:

@@ -33,7 +33,8 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         "place",
         re.compile(
             r"\b(di ?mana\w*|ke ?mana\w*|dari ?mana\w*|where|"
-            r"(kota|negara|provinsi|pulau|daerah|wilayah|kabupaten|desa|benua|lokasi) "
+            r"(kota|negara|negara bagian|provinsi|pulau|daerah|wilayah|kabupaten|desa|benua|"
+            r"lokasi) "
             r"(mana|apa)\w*|in which (city|country|province|state|region|town)|"
             r"(which|what) (city|country|province|state|region|town|continent))\b"
         ),
@@ -41,7 +42,8 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         "name",
         re.compile(
-            r"\b(apa nama\w*|nama \w+ (apa|apakah)|what is the name|what was the name)\b"
+            r"\b(apa(kah)? (nama|judul)\w*|nama \w+ (apa|apakah)|"
+            r"what (is|was|are|were) the (name|title)s?)\b"
             # "Kelompok apakah …", "Atlet bintang mana …", "Which automaker …": which one.
             r"|^(?:(?!(?:untuk|dengan|oleh|dari|karena|sebab|di|ke|dan)\b)\w+ ){1,3}"
             r"(?:apa|apakah|mana|manakah)\b"
@@ -68,3 +70,28 @@ def place_preposition(question: str) -> str | None:
     """Return "di"/"ke"/"dari" when an Indonesian where-question asks with it, else None."""
     m = _PLACE_PREPOSITION_RE.match(question)
     return m.group(1).lower() if m else None
+
+
+# The thing a which-question names ("Kepala Badan apakah …" - Badan, "Apakah nama pelabuhan
+# di Cilacap?" - pelabuhan, "Which automaker …" - automaker): its answer keeps it when the
+# news writes it before the name ("Badan Tenaga Atom Internasional").
+_CATEGORY_RES = (
+    re.compile(r"\bnama (\w+)"),
+    re.compile(r"(?:^|\s)(\w+) (?:apa|apakah|mana|manakah)\b"),
+    re.compile(r"\bwhich (\w+)"),
+    re.compile(r"\bwhat (?:is|was) the name of the (\w+)"),
+)
+_NOT_CATEGORY = frozenset(
+    "apa apakah mana manakah yang di ke dari dan untuk dengan oleh itu ini the a an of "
+    "is are was were do does did will would can could has have had".split()
+)
+
+
+def category_word(question: str) -> str | None:
+    """Return the noun a which-question asks about, or None."""
+    q = normalise(question)
+    for pattern in _CATEGORY_RES:
+        m = pattern.search(q)
+        if m and m.group(1) not in _NOT_CATEGORY:
+            return m.group(1)
+    return None

@@ -9,23 +9,36 @@ from bot.answering.vocab import CALENDAR, DAYS, MONTHS, TIME_OF_DAY, alternation
 from retrieval.analysis import Lang, analyze, stopwords, tokenize
 
 _WORD_RE = re.compile(r"\S+")
+# A number's qualifier is part of the answer ("lebih dari 20 jenis", "at least 500").
+NUMBER_QUALIFIERS = (
+    "sekitar|kira-kira|hampir|lebih dari|kurang dari|sedikitnya|setidaknya|paling sedikit|"
+    "about|around|nearly|almost|over|more than|less than|"
+    "fewer than|at least|up to|roughly|approximately"
+)
+_RANGE = r"(?:\s?[-–]\s?\d[\d.,]*|\s+(?:hingga|sampai|to)\s+\d[\d.,]*)"
 NUMBER_PHRASE_RE = re.compile(
-    r"(?:\b(?:sekitar|hampir|lebih dari|kurang dari|about|around|nearly|over|more than)\s+)?"
+    rf"(?:\b(?i:{NUMBER_QUALIFIERS})\s+|\b(?i:antara|between)\s+(?=\d[\d.,]*[^.]{{0,30}}?\s"
+    r"(?:dan|and)\s+\d))?"
     r"(?:(?:Rp|US\$|USD|\$|€|£)\s?)?"
-    r"(?:(?<![\d/.,])\d[\d.,]*(?:\s?[-–]\s?\d[\d.,]*)?(?![\d/])|(?i:satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|"
+    rf"(?:(?<![\d/.,])\d[\d.,]*{_RANGE}?(?![\d/])|(?i:satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|"
     r"sebelas|seratus|seribu|puluhan|ratusan|ribuan|one|two|three|four|five|six|seven|eight|"
     r"nine|ten|eleven|twelve|dozens|hundreds|thousands)\b(?:\s+(?:belas|puluh|ratus))?)"
     r"(?:\s*%|\s+(?:persen|percent))?"
     r"(?:\s+(?:ribu|juta|miliar|triliun|thousand|million|billion|trillion))?"
+    # "antara 3,4 persen dan 6,35 persen", "between 10 and 12 percent"
+    r"(?:\s+(?:dan|and)\s+\d[\d.,]*(?:\s*%|\s+(?:persen|percent))?)?"
     r"(?:\s+(?!(?:pada|di|ke|dari|yang|dan|untuk|dengan|dalam|atau|itu|ini|on|in|at|of|to|"
     r"for|and|the|from|by|with|per|or|was|were|is|are|tahun|year)\b)"
     r"(?:[a-z][a-z\-]{1,20}|[A-Z]{2,4}\b))?(?:\s+[A-Z]{2,4}\b)?",
 )
 _MONTHS = alternation(MONTHS)
+# "akhir 2007", "early March": the part of the year is part of the date.
+_DATE_LEAD = r"(?:(?:akhir|awal|pertengahan|early|late|mid|end of|beginning of)\s+)?"
 DATE_RE = re.compile(
-    rf"\b\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b|\b(?:{_MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?\b"
-    rf"|\b(?:{_MONTHS})\s+\d{{4}}\b|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b"
-    r"|\b(?:(?:tahun|year)\s+)?(?:1[89]|20)\d\d\b"
+    rf"\b\d{{1,2}}(?:\s?[-–]\s?\d{{1,2}})?\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b|\b{_DATE_LEAD}"
+    rf"(?:{_MONTHS})\s+\d{{4}}\b|\b(?:{_MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?\b"
+    rf"|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b"
+    rf"|\b{_DATE_LEAD}(?:(?:tahun|year)\s+)?(?:1[89]|20)\d\d\b"
     r"|\b(?:(?:pukul|jam)\s+)?\d{1,2}[.:]\d{2}(?:\s*(?:WIB|WITA|WIT|GMT|UTC|am|pm))?",
     re.IGNORECASE,
 )
@@ -106,10 +119,11 @@ _WHEN_WORD_RE = re.compile(
 def fits_type(span: str, kind: AnswerType, asked: set[str], lang: Lang) -> bool:
     """Tell whether ``span`` is the kind of thing the question asks for.
 
-    A who/where/which-name answer names something the question does not: a capitalised word
-    (or number) beyond the question's own.
+    A who/where answer names something the question does not: a capitalised word (or
+    number) beyond the question's own. A which-question may be answered with a common noun
+    ("Which condiment …?" - "mustard"), as an open one is.
     """
-    if kind in ("person", "place", "name"):
+    if kind in ("person", "place"):
         return any(
             not (set(tokenize(m.group())) | set(analyze(m.group(), lang))) & asked
             for m in _NAME_RE.finditer(span)
@@ -138,9 +152,26 @@ def shape(
         a, z = number_phrase(text, a, z, kind)
     if kind == "time":  # "tahun 2003" is how a year is answered, whatever the question says
         return a, z
+    if kind == "number" and NUMBER_PHRASE_RE.match(text, a, z):
+        return a, z  # a number phrase keeps its qualifier ("lebih dari 20 jenis")
     return trim_question_words(text, a, z, asked, lang)
 
 
 def asked_terms(question: str, lang: Lang, query_terms: set[str]) -> set[str]:
     """Return what the question already says: its tokens, its terms and their translations."""
     return set(tokenize(question)) | set(analyze(question, lang)) | query_terms
+
+
+def with_category(
+    text: str, start: int, end: int, category: str | None, lang: Lang
+) -> tuple[int, int]:
+    """Take in the word before the span when it is the question's category: asked which
+    Badan, "Tenaga Atom Internasional" is "Badan Tenaga Atom Internasional"."""
+    if not category:
+        return start, end
+    m = re.search(r"(\S+)\s+$", text[:start])
+    if m is None:
+        return start, end
+    word = m.group(1)
+    same = word.casefold() == category or set(analyze(word, lang)) & set(analyze(category, lang))
+    return (m.start(1), end) if same else (start, end)

@@ -32,6 +32,9 @@ class Answer:
     first_token_ms: float | None = None
     passages: tuple[Hit, ...] = field(default=(), repr=False)
     signals: Mapping[str, float] = field(default_factory=dict)  # the confidence's inputs
+    # The answer held back below min_answer_confidence: never shown, but eval's risk-coverage
+    # table needs it to tell what a lower threshold would have answered.
+    withheld: str = field(default="", repr=False)
 
     def to_json(self) -> dict[str, object]:
         """Return the ``warta ask --json`` object."""
