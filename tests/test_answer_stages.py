@@ -358,3 +358,56 @@ def test_the_dateline_is_found_so_an_answer_can_start_after_it(sentence: str, re
     from bot.answering.phrases import dateline_end
 
     assert sentence[dateline_end(sentence) :] == rest
+
+
+@pytest.mark.parametrize(
+    ("sentence", "place", "answer"),
+    [
+        ("Kijang itu ditemukan di Kotabumi, Lampung Utara.", "Kotabumi", "Kotabumi, Lampung Utara"),
+        ("Nelayan memadati Pelabuhan Benoa, Denpasar, Bali, sebagai protes.", "Pelabuhan Benoa",
+         "Pelabuhan Benoa, Denpasar, Bali"),
+        ("Pesawat jatuh di Venezuela, Selasa (16/8), menewaskan 152 orang.", "Venezuela",
+         "Venezuela"),
+        ("Ia tiba di Jakarta, Presiden Joko Widodo menyambutnya.", "Jakarta", "Jakarta"),
+    ],
+)  # fmt: skip
+def test_a_place_answer_runs_on_through_the_names_chained_to_it(
+    sentence: str, place: str, answer: str
+) -> None:
+    from bot.answering.phrases import extend_chain
+
+    start = sentence.index(place)
+    a, z = extend_chain(sentence, start, start + len(place), "id")
+
+    assert sentence[a:z] == answer
+
+
+def test_a_place_does_not_run_on_into_a_name_the_question_gives() -> None:
+    from bot.answering.phrases import extend_chain
+
+    sentence = "Pada usia sembilan tahun ia meninggalkan Rusia, Maria Sharapova menuju AS."
+    asked = asked_terms("Negara apakah yang ditinggalkan Maria Sharapova?", "id", set())
+    start = sentence.index("Rusia")
+
+    a, z = extend_chain(sentence, start, start + len("Rusia"), "id", asked)
+
+    assert sentence[a:z] == "Rusia"
+    sentence = "Kijang dari Bandar Lampung ditemukan di Kotabumi, Lampung Utara."
+    asked = asked_terms("Di mana kijang dari Bandar Lampung ditemukan?", "id", set())
+    start = sentence.index("Kotabumi")
+    a, z = extend_chain(sentence, start, start + len("Kotabumi"), "id", asked)
+    assert sentence[a:z] == "Kotabumi, Lampung Utara"  # one word asked is no name asked
+
+
+def test_a_when_answer_keeps_the_date_in_brackets_even_if_the_question_shares_a_number() -> None:
+    sentence = "Ujar Kusmayanto seusai peringatan Hari Teknologi Ke-10 di Istana, Rabu (10/8)."
+    asked = asked_terms("Kapankah peringatan Hari Teknologi Ke-10 diadakan?", "id", set())
+
+    phrases = typed_phrases(sentence, "time", asked, "id")
+    start = sentence.index("Rabu (10/8)")
+    a, z = shape(sentence, start, start + len("Rabu (10/8)"), asked, "id", "time")
+
+    assert "Rabu (10/8)" in phrases
+    assert sentence[a:z] == "10/8"
+    assert "8/ 9" in typed_phrases("Di hari terakhir, Kamis (8/ 9), tim meraih perunggu.", "time",
+                                   set(), "id")  # fmt: skip

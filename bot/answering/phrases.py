@@ -51,7 +51,7 @@ _YEAR_LEADS = frozenset(
 ) | frozenset(MONTHS)
 _DAY_RE = re.compile(
     rf"\b(?:{alternation([d.capitalize() for d in DAYS])})\b"
-    r"(?:\s*\(\d{1,2}/\d{1,2}(?:/\d{2,4})?\))?"
+    r"(?:\s*\(\d{1,2}/\s?\d{1,2}(?:/\d{2,4})?\))?"
 )
 
 
@@ -120,6 +120,29 @@ def _chains(sentence: str, runs: list[tuple[int, int]], longest: int) -> list[tu
                 break
             out.append((a, runs[j][1]))
     return out
+
+
+def extend_chain(
+    text: str, start: int, end: int, lang: Lang, asked: frozenset[str] | set[str] = frozenset()
+) -> tuple[int, int]:
+    """Run a place on through the names the news chains to it ("Kotabumi" - "Kotabumi,
+    Lampung Utara"), up to CHAIN_RUNS names; never through a date, a person's title or a
+    name the question gives ("Rusia, Maria Sharapova", asked about Sharapova)."""
+    for _ in range(CHAIN_RUNS - 1):
+        comma = re.match(r",\s*", text[end:])
+        if comma is None:
+            break
+        m = _NAME_RUN_RE.match(text, end + comma.end())
+        if m is None:
+            break
+        a, z = _strip_links(text, m.start(), m.end(), lang)
+        run = text[a:z]
+        if not _names_something(run) or _PERSON_TITLE_RE.match(run) or a != m.start():
+            break
+        if all(_is_asked(word, set(asked), lang) for word in run.split()):
+            break
+        end = z
+    return start, end
 
 
 def _is_asked(word: str, asked: set[str], lang: Lang) -> bool:

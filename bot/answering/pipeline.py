@@ -10,7 +10,7 @@ from datetime import datetime
 from bot import i18n
 from bot.answering.choices import Pick, clean_choice, pick_choice, split_choices
 from bot.answering.framing import frame
-from bot.answering.phrases import dateline_end, typed_phrases, typed_spans
+from bot.answering.phrases import dateline_end, extend_chain, typed_phrases, typed_spans
 from bot.answering.proximity import nearness
 from bot.answering.qtype import AnswerType, answer_type, category_word
 from bot.answering.ranking import Candidate, confidence_of, ranked, share
@@ -61,6 +61,7 @@ def cite(n: int, article: Article, start: int, end: int) -> Citation:
 # among typed phrases; with RANK_FREE_READS the free span competes with the typed ones.
 FREE: tuple[AnswerType, ...] = ("other", "name")
 RANK_FREE_READS = True
+EXTEND_PLACES = True  # a place answer names the whole chain the news writes
 
 
 class Answerer:
@@ -307,6 +308,8 @@ class Answerer:
         start = min(max(start, dateline_end(text)), end)  # the dateline is never the answer
         a, z = shape(text, start, end, asked, sentence.lang, kind)
         a, z = with_category(text, a, z, category, sentence.lang)
+        if kind == "place" and EXTEND_PLACES:
+            a, z = extend_chain(text, a, z, sentence.lang, asked)
         span = text[a:z]
         if not span.strip() or answers_nothing(span, asked, sentence.lang):
             return None

@@ -37,7 +37,7 @@ _DATE_LEAD = r"(?:(?:akhir|awal|pertengahan|early|late|mid|end of|beginning of)\
 DATE_RE = re.compile(
     rf"\b\d{{1,2}}(?:\s?[-–]\s?\d{{1,2}})?\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b|\b{_DATE_LEAD}"
     rf"(?:{_MONTHS})\s+\d{{4}}\b|\b(?:{_MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?\b"
-    rf"|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b"
+    rf"|\b\d{{1,2}}/\s?\d{{1,2}}(?:/\d{{2,4}})?\b"
     rf"|\b{_DATE_LEAD}(?:(?:tahun|year)\s+)?(?:1[89]|20)\d\d\b"
     r"|\b(?:(?:pukul|jam)\s+)?\d{1,2}[.:]\d{2}(?:\s*(?:WIB|WITA|WIT|GMT|UTC|am|pm))?",
     re.IGNORECASE,
@@ -147,7 +147,9 @@ def shape(
     text: str, start: int, end: int, asked: set[str], lang: Lang, kind: AnswerType
 ) -> tuple[int, int]:
     """Apply the trims in order; the result is a sub-span of ``[start, end)``."""
-    a, z = cut_restatement(text, start, end, asked, lang)
+    # A date in brackets is the answer to "when", not a restatement ("Rabu (10/8)").
+    cut = kind != "time"
+    a, z = cut_restatement(text, start, end, asked, lang) if cut else (start, end)
     if kind in ("number", "time"):
         a, z = number_phrase(text, a, z, kind)
     if kind == "time":  # "tahun 2003" is how a year is answered, whatever the question says
