@@ -128,6 +128,7 @@ def extend_chain(
     """Run a place on through the names the news chains to it ("Kotabumi" - "Kotabumi,
     Lampung Utara"), up to CHAIN_RUNS names; never through a date, a person's title or a
     name the question gives ("Rusia, Maria Sharapova", asked about Sharapova)."""
+    asked = set(asked)
     for _ in range(CHAIN_RUNS - 1):
         comma = re.match(r",\s*", text[end:])
         if comma is None:
@@ -139,7 +140,7 @@ def extend_chain(
         run = text[a:z]
         if not _names_something(run) or _PERSON_TITLE_RE.match(run) or a != m.start():
             break
-        if all(_is_asked(word, set(asked), lang) for word in run.split()):
+        if all(_is_asked(word, asked, lang) for word in run.split()):
             break
         end = z
     return start, end

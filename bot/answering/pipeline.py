@@ -61,7 +61,6 @@ def cite(n: int, article: Article, start: int, end: int) -> Citation:
 # among typed phrases; with RANK_FREE_READS the free span competes with the typed ones.
 FREE: tuple[AnswerType, ...] = ("other", "name")
 RANK_FREE_READS = True
-EXTEND_PLACES = True  # a place answer names the whole chain the news writes
 
 
 class Answerer:
@@ -308,7 +307,7 @@ class Answerer:
         start = min(max(start, dateline_end(text)), end)  # the dateline is never the answer
         a, z = shape(text, start, end, asked, sentence.lang, kind)
         a, z = with_category(text, a, z, category, sentence.lang)
-        if kind == "place" and EXTEND_PLACES:
+        if kind == "place":  # a place answer names the whole chain the news writes
             a, z = extend_chain(text, a, z, sentence.lang, asked)
         span = text[a:z]
         if not span.strip() or answers_nothing(span, asked, sentence.lang):

@@ -115,8 +115,11 @@ def _neighbour_matches(sentences: Sequence[Sentence]) -> list[float]:
     out = []
     for s in sentences:
         text = s.article.text
-        before = len(text[: s.start].rstrip())
-        after = s.end + len(text[s.end :]) - len(text[s.end :].lstrip())
+        before, after = s.start, s.end  # step over the whitespace between (no copies)
+        while before > 0 and text[before - 1].isspace():
+            before -= 1
+        while after < len(text) and text[after].isspace():
+            after += 1
         out.append(
             max(ends.get((s.article.id, before), 0.0), starts.get((s.article.id, after), 0.0))
         )
