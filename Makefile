@@ -5,9 +5,12 @@ BIN := $(VENV)/bin
 QUESTION ?= Dengan kendaraan apa Kim Jong-un berangkat ke Rusia?
 
 # llama-cpp-python compiles from source (no wheel on PyPI); skip the parts Warta never uses.
-# pip caches the built wheel, so later installs take seconds.
+# pip caches the built wheel, so later installs take seconds. GGML_NATIVE=OFF: portable x86-64
+# code (AVX2/FMA/F16C), as in the Dockerfile; -march=native compiles in AMX tile code that
+# crashes (SIGSEGV in ggml_backend_amx_mul_mat) on a virtual CPU that lists AMX but whose
+# kernel does not grant it, as on this project's build machines.
 CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
-	-DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF
+	-DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF -DGGML_NATIVE=OFF
 CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 export CMAKE_ARGS CMAKE_BUILD_PARALLEL_LEVEL
 
@@ -17,6 +20,7 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
 	$(BIN)/pip install -e '.[dev]'
+	scripts/llama_selfcheck.sh $(BIN)
 	touch $@
 
 install: $(BIN)/.installed

@@ -13,6 +13,7 @@ from typing import Literal, TextIO
 import psutil
 
 from bot.llm.gguf import check_gguf, default_model_path
+from bot.llm.selfcheck import run_child
 from bot.modelfit import kv_cache_bytes, model_header
 from bot.settings import Settings
 from retrieval.errors import WartaError
@@ -74,17 +75,10 @@ def _model_file(settings: Settings) -> tuple[Check, Path | None]:
 
 
 def _model_runs(settings: Settings) -> Check:
-    from bot.llm import Prompt
-    from bot.runtime import load_generator
-
-    try:
-        generator = load_generator(settings)
-        out = generator.generate(Prompt("", "", "The capital of France is", ()), max_tokens=1)
-    except WartaError as exc:
-        return Check("FAIL", "model run", str(exc))
-    return Check(
-        "ok", "model run", f"loaded {generator.name}, generated {out.completion_tokens} token"
-    )
+    """Load the model and generate one token in a child process: a llama.cpp build that
+    crashes on this CPU is reported with its fix instead of killing the doctor."""
+    worked, detail = run_child()
+    return Check("ok" if worked else "FAIL", "model run", detail)
 
 
 def _server(settings: Settings, *, quick: bool) -> list[Check]:

@@ -1,0 +1,55 @@
+"""``python -m bot.llm.selfcheck``: load the configured model and generate one token.
+
+Run in a child process (by ``warta doctor`` and by ``make install``), so that a llama.cpp build
+that does not suit this CPU (it dies with SIGILL or SIGSEGV: -march=native code using AMX on a
+virtual CPU whose kernel does not grant it) is reported, not a crash of the caller.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+from retrieval.errors import WartaError
+
+# What to do when llama.cpp crashes: rebuild it portable (the Makefile's and Dockerfile's flags).
+REBUILD = (
+    "rebuild llama-cpp-python for portable x86-64: `pip cache remove 'llama_cpp_python*'` then "
+    "`CMAKE_ARGS=-DGGML_NATIVE=OFF pip install --force-reinstall --no-deps "
+    "llama-cpp-python==0.3.36` (with AVX2 off too on a CPU without it, see the README)"
+)
+
+
+def main() -> int:
+    """Generate one token with the configured model; print what ran; 0 when it worked."""
+    from bot.llm import Prompt
+    from bot.runtime import load_generator
+    from bot.settings import load_settings
+
+    try:
+        generator = load_generator(load_settings())
+        out = generator.generate(Prompt("", "", "The capital of France is", ()), max_tokens=1)
+    except WartaError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"loaded {generator.name}, generated {out.completion_tokens} token")
+    return 0
+
+
+def run_child(command: list[str] | None = None, timeout: float = 600) -> tuple[bool, str]:
+    """Run the self-check in a child process; return (worked, what to report)."""
+    argv = command or [sys.executable, "-m", "bot.llm.selfcheck"]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return False, f"the model did not generate one token in {timeout:.0f} s"
+    if done.returncode < 0:
+        name = signal.Signals(-done.returncode).name
+        return False, f"llama.cpp crashed ({name}) running the model: {REBUILD}"
+    lines = (done.stdout if done.returncode == 0 else done.stderr).strip().splitlines()
+    return done.returncode == 0, lines[-1] if lines else f"exit code {done.returncode}"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
