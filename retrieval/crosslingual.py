@@ -130,6 +130,20 @@ def load_lexicon(source: Lang) -> Lexicon:
     return Lexicon.from_text(path.read_text("utf-8"), source=source)
 
 
+@cache
+def _written_forms(lang: Lang) -> dict[str, str]:
+    path = resources.files("retrieval").joinpath("data", "lexicon", f"{lang}-words.tsv")
+    _, _, body = path.read_text("utf-8").partition("\n")
+    fields = body.rstrip("\n").replace("\t", "\n").split("\n") if body.strip() else []
+    return dict(zip(fields[0::2], fields[1::2], strict=True))
+
+
+def written_form(translation: Translation, lang: Lang) -> str | None:
+    """Return how ``translation`` (index terms of ``lang``, stems) is written ("ammunit":
+    "ammunition"), None when the lexicon has no written form for it."""
+    return _written_forms(lang).get(" ".join(translation.terms))
+
+
 def query_words(text: str, lang: Lang) -> list[QueryWord]:
     """Split a query into content words, telling names, acronyms and numbers by their casing."""
     casing = text != text.upper()  # in all-capitals text casing tells nothing

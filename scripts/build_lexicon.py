@@ -3,7 +3,9 @@
 Reads the English-Indonesian lexicons in ../shared/data/lexicon (Wordnet Bahasa x WordNet 3.0,
 FreeDict eng-ind) and the curated pairs in retrieval/data/lexicon/curated.tsv, stems both sides
 with retrieval.analysis, scores every (source key, target terms) pair, keeps the best few per
-key and writes one file per direction. The output is byte-for-byte reproducible.
+key and writes one file per direction, plus one file per language ({en,id}-words.tsv) with the
+written form of each first translation (a gloss shows "ammunition", not the stem "ammunit").
+The output is byte-for-byte reproducible.
 
 Usage (with the project installed, e.g. .venv/bin/python):
     python scripts/build_lexicon.py [--source DIR] [--output DIR] [--curated FILE]
@@ -67,6 +69,39 @@ class _Evidence:
 class _Table:
     by_stem: dict[str, dict[str, _Evidence]] = field(default_factory=dict)
     by_word: dict[str, dict[str, _Evidence]] = field(default_factory=dict)
+
+
+# A curated surface form counts as this many lexicon pairs when the words file picks one.
+CURATED_SURFACE_WEIGHT = 100
+
+
+def surfaces_of(pairs: Iterable[Pair]) -> dict[Lang, dict[str, dict[str, int]]]:
+    """Count, per language, the written forms behind each stemmed target ("ammunit": {
+    "ammunition": 3}), so a gloss can show words, not stems."""
+    out: dict[Lang, dict[str, dict[str, int]]] = {"en": {}, "id": {}}
+    for pair in pairs:
+        for lang, text in (("en", pair.english), ("id", pair.indonesian)):
+            found = words(text, lang)
+            if not found or len(found) > MAX_TOKENS:
+                continue
+            target = " ".join(s for s in stem(found, lang) if s not in stopwords(lang))
+            counts = out[lang].setdefault(target, {})
+            weight = CURATED_SURFACE_WEIGHT if pair.source == "curated" else 1
+            counts[" ".join(found)] = counts.get(" ".join(found), 0) + weight
+    return out
+
+
+def words_lines(lines: Iterable[str], surfaces: dict[str, dict[str, int]]) -> list[str]:
+    """Return ``stem<TAB>surface`` for the first translation of every key in ``lines`` (what
+    a gloss shows): the most frequent written form, the shorter on a tie."""
+    targets = {line.split("\t", 1)[1].split("|", 1)[0].rpartition("=")[0] for line in lines}
+    out = []
+    for target in sorted(targets):
+        counts = surfaces.get(target)
+        if counts:
+            best = min(counts, key=lambda form: (-counts[form], len(form), form))
+            out.append(f"{target}\t{best}")
+    return out
 
 
 def _rows(path: Path) -> Iterator[list[str]]:
@@ -220,10 +255,14 @@ def main(argv: list[str] | None = None) -> int:
     forms = [(form, base) for form, base in _rows(args.irregular)]
     add_irregular_forms(tables["en"], forms)
     args.output.mkdir(parents=True, exist_ok=True)
+    surfaces = surfaces_of(pairs)
     for src, tgt in DIRECTIONS:
         lines = lexicon_lines(tables[src], src)
         write(lines, args.output / f"{src}-{tgt}.tsv")
         print(f"{src}-{tgt}.tsv: {len(lines)} keys")
+        forms = words_lines(lines, surfaces[tgt])
+        write(forms, args.output / f"{tgt}-words.tsv")
+        print(f"{tgt}-words.tsv: {len(forms)} written forms")
     for name in LICENCE_FILES:
         shutil.copyfile(args.source / name, args.output / name)
     return 0

@@ -75,6 +75,32 @@ def test_a_title_that_repeats_the_question_is_dropped_from_a_name() -> None:
     assert typed_phrases(sentence, "person", asked, "id") == ["John Kirby"]
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Siapa yang akan ditemui Kim Jong-un?", "person"),
+        ("Ke mana Kim Jong-un berangkat?", "place"),
+    ],
+)
+def test_a_run_describing_the_questions_own_name_is_no_answer(question: str, kind: str) -> None:
+    sentence = (
+        "Bisnis.com, JAKARTA - Pemimpin Korea Utara (Korut) Kim Jong-un dikabarkan telah "
+        "berangkat ke Rusia untuk bertemu Presiden Vladimir Putin."
+    )
+    phrases = typed_phrases(sentence, kind, asked_terms(question, "id", set()), "id")
+
+    assert not [p for p in phrases if "Korea Utara" in p]
+    assert ("Presiden Vladimir Putin" if kind == "person" else "Rusia") in phrases
+    # Asked about the leader of North Korea instead, the run is the question's own words and
+    # Kim Jong-un is the new name.
+    asked = asked_terms("Siapa pemimpin Korea Utara?", "id", set())
+    assert "Kim Jong-un" in typed_phrases(sentence, "person", asked, "id")
+    # Asked about the description, it stays: the head of which agency is ElBaradei?
+    sentence = "Kepala Badan Tenaga Atom Internasional (IAEA) Mohamed ElBaradei tiba."
+    asked = asked_terms("Kepala Badan apakah Mohamed ElBaradei?", "id", set())
+    assert "Badan Tenaga Atom Internasional (IAEA)" in typed_phrases(sentence, "name", asked, "id")
+
+
 def test_a_number_question_takes_the_number_its_unit_and_not_a_date() -> None:
     sentence = "Jakarta, Senin (21/8) - Sebanyak 84 penumpang selamat, sekitar 7.000-10.000 ekor."
     asked = asked_terms("Berapa penumpang yang selamat?", "id", set())
@@ -159,8 +185,15 @@ def test_free_text_is_aligned_onto_the_sentence_or_is_no_answer() -> None:
          "Di Kota Vladivostok [1]."),
         ("Kota Vladivostok", "Where will Putin and Kim meet?", "place", "en", "id",
          "In Vladivostok [1]."),
+        ("Sultra", "Di provinsi manakah Ali Mazi menjabat?", "place", "id", "id",
+         "Di Sultra [1]."),
         ("kereta api lapis baja", "How did Kim travel?", "other", "en", "id",
          "“kereta api lapis baja” [1]."),
+        # The gloss is the lexicon's written form, not its index stems ("armor train").
+        ("kereta lapis baja", "How did Kim travel?", "other", "en", "id",
+         "“kereta lapis baja” (armored train) [1]."),
+        ("amunisi", "What does Moscow need?", "other", "en", "id",
+         "“amunisi” (ammunition) [1]."),
         ("12,000 runners", "How many runners?", "number", "en", "en", "12,000 runners [1]."),
         ("1977", "Kapan pidato itu disampaikan?", "time", "id", "id", "Pada 1977 [1]."),
         ("tahun 1982", "Kapan pembantaian terjadi?", "time", "id", "id", "Pada tahun 1982 [1]."),
@@ -411,3 +444,40 @@ def test_a_when_answer_keeps_the_date_in_brackets_even_if_the_question_shares_a_
     assert sentence[a:z] == "10/8"
     assert "8/ 9" in typed_phrases("Di hari terakhir, Kamis (8/ 9), tim meraih perunggu.", "time",
                                    set(), "id")  # fmt: skip
+
+
+def test_a_read_cut_inside_a_word_ends_with_that_word() -> None:
+    sentence = "Lima perusahaan di Kawasan Industri Cibitung, Jawa Barat, tak mendapat gas."
+    span = align(sentence, "perusahaan di Kawasan Industri Cib")
+
+    assert span is not None and sentence[span[0] : span[1]] == (
+        "perusahaan di Kawasan Industri Cibitung"
+    )
+
+
+OFFICE = "Karena itu, Gubernur Sultra Ali Mazi sangat mendukung investasi tersebut."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "kind", "expected"),
+    [
+        # An acronym keeps what it stands for in brackets.
+        ("Studi JICA (Japan International Cooperation Agency) tahun 1983 soal banjir Padang.",
+         "Organisasi Jepang apakah yang melakukan studi banjir?", "name",
+         "JICA (Japan International Cooperation Agency)"),
+        # The place of an office is where the holder the question names serves.
+        (OFFICE, "Di provinsi manakah Ali Mazi menjabat sebagai gubernur?", "place", "Sultra"),
+        # A period of years is a when-answer.
+        ("Dengan Sultan Ali Mughayat (1514-1530) sebagai sultan pertama Kerajaan Aceh.",
+         "Kapan Sultan Ali Mughayat memerintah Aceh?", "time", "1514-1530"),
+    ],
+)  # fmt: skip
+def test_a_candidate_written_as_the_news_writes_it(
+    sentence: str, question: str, kind: AnswerType, expected: str
+) -> None:
+    assert expected in typed_phrases(sentence, kind, asked_terms(question, "id", set()), "id")
+
+
+def test_an_office_not_asked_about_its_holder_is_no_whereabouts() -> None:
+    asked = asked_terms("Di mana investasi itu didukung?", "id", set())
+    assert typed_phrases(OFFICE, "place", asked, "id") == []

@@ -287,8 +287,13 @@ def test_build_script_is_reproducible_and_ranks_by_evidence(
         argv += ["--curated", str(tmp_path / "curated.tsv")]
         argv += ["--irregular", str(tmp_path / "irregular.tsv")]
         assert build.main(argv) == 0
-    for name in ("en-id.tsv", "id-en.tsv", "LICENSE.wordnet-bahasa", "citation.bib"):
+    names = ("en-id.tsv", "id-en.tsv", "en-words.tsv", "id-words.tsv", "LICENSE.wordnet-bahasa")
+    for name in (*names, "citation.bib"):
         assert (outputs[0] / name).read_bytes() == (outputs[1] / name).read_bytes()
+    # Each first translation's written form, for glosses: "reta api" is written "kereta api".
+    id_words = (outputs[0] / "id-words.tsv").read_text("utf-8").splitlines()[1:]
+    assert "reta api\tkereta api" in id_words and "harimau\tharimau" in id_words
+    assert "latih\tlatih" not in id_words  # only a second translation: no gloss shows it
 
     en = Lexicon.from_text((outputs[0] / "en-id.tsv").read_text("utf-8"), source="en")
     assert [(t.terms, t.confidence) for t in en.lookup(["train"])] == [

@@ -7,7 +7,7 @@ import re
 from bot.answering.qtype import AnswerType, place_preposition
 from bot.answering.vocab import MONTHS, alternation
 from retrieval.analysis import Lang, tokenize
-from retrieval.crosslingual import load_lexicon
+from retrieval.crosslingual import load_lexicon, other, written_form
 
 _PREPOSITIONS: dict[Lang, frozenset[str]] = {
     "id": frozenset({"di", "ke", "dari", "pada", "dalam", "sejak", "selama", "oleh", "dengan"}),
@@ -46,7 +46,7 @@ def gloss(span: str, source: Lang) -> str | None:
     if not tokens or len(tokens) > 4:
         return None
     found = load_lexicon(source).lookup(tokens)
-    return " ".join(found[0].terms) if found else None
+    return written_form(found[0], other(source)) if found else None
 
 
 def _drop_leading(span: str, words: frozenset[str]) -> str:

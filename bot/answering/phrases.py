@@ -14,7 +14,9 @@ from retrieval.analysis import Lang, analyze, stopwords, tokenize
 _NAME_RUN_RE = re.compile(
     r"(?:\b[A-Z][\w'’.-]*|\b\d+[\w-]*)(?:\s+(?:(?:bin|binti|van|von|de|der|da|di|la|al|el|dos|"
     r"del|of|the|untuk|dan)\s+)?(?:[A-Z][\w'’.-]*|\d+[\w-]*))*"
-    r"(?:\s*\([A-Z][\w-]*\))?"  # its acronym: "Institut Teknologi Bandung (ITB)"
+    # its acronym, or what the acronym stands for: "Institut Teknologi Bandung (ITB)", "JICA
+    # (Japan International Cooperation Agency)"
+    r"(?:\s*\([A-Z][\w-]*(?:\s+(?:(?:of|for|and|the|dan|untuk)\s+)?[A-Z][\w-]*){0,6}\))?"
 )
 _PERSON_TITLE_RE = re.compile(
     r"(?:Presiden|President|Wakil|Menteri|Minister|Gubernur|Governor|Bupati|Wali Kota|Mayor|"
@@ -88,12 +90,12 @@ def _strip_links(text: str, a: int, z: int, lang: Lang) -> tuple[int, int]:
     return a, z
 
 
-def _drop_asked_title(text: str, a: int, z: int, asked: set[str]) -> tuple[int, int]:
+def _drop_asked_title(text: str, a: int, z: int, asked: set[str], lang: Lang) -> tuple[int, int]:
     """Drop a title of two or more words that only repeats the question ("Juru Bicara Dewan
     Keamanan Nasional John Kirby" asked for the spokesman: John Kirby)."""
     words = [(a + m.start(), a + m.end()) for m in re.finditer(r"\S+", text[a:z])]
     n = 0
-    while n < len(words) - 1 and set(tokenize(text[words[n][0] : words[n][1]])) <= asked:
+    while n < len(words) - 1 and _is_asked(text[words[n][0] : words[n][1]], asked, lang):
         n += 1
     return (words[n][0], z) if n >= 2 else (a, z)
 
@@ -144,6 +146,49 @@ def extend_chain(
             break
         end = z
     return start, end
+
+
+def _drop_descriptors(
+    text: str, runs: list[tuple[int, int]], asked: set[str], lang: Lang
+) -> list[tuple[int, int]]:
+    """Drop a run that only describes the question's own name right after it: asked whom
+    Kim Jong-un meets, "Pemimpin Korea Utara (Korut) Kim Jong-un" is Kim, no answer …"""
+    starts = {a: z for a, z in runs}
+    out = []
+    for a, z in runs:
+        gap = re.match(r"\s+", text[z:])
+        nxt = z + gap.end() if gap else -1
+        named = text[nxt : starts[nxt]].split() if nxt in starts else []
+        # ... unless the question asks about the description itself ("Kepala Badan apakah
+        # Mohamed ElBaradei?" - "Kepala Badan Tenaga Atom Internasional (IAEA) Mohamed …").
+        about = any(_is_asked(w, asked, lang) for w in text[a:z].split())
+        if named and all(_is_asked(w, asked, lang) for w in named) and not about:
+            continue
+        out.append((a, z))
+    return out
+
+
+# An office held over a place, written before the place and the holder's name.
+_JURISDICTION_RE = re.compile(
+    r"(?:Wakil\s+)?(?:Gubernur|Bupati|Wali\s?[Kk]ota|Kapolda|Kapolres|Pangdam|Kajati|Governor|"
+    r"Mayor)\s+"
+)
+
+
+def _jurisdiction(text: str, a: int, z: int, asked: set[str], lang: Lang) -> tuple[int, int] | None:
+    """Return the place in "Gubernur Sultra Ali Mazi" (an office, its place, then the holder
+    the question names), None when the run is not written so."""
+    office = _JURISDICTION_RE.match(text, a)
+    if office is None or office.end() >= z:
+        return None
+    words = [(office.end() + m.start(), office.end() + m.end())
+             for m in re.finditer(r"\S+", text[office.end() : z])]  # fmt: skip
+    n = 0
+    while n < len(words) and not _is_asked(text[words[n][0] : words[n][1]], asked, lang):
+        n += 1
+    if n == 0 or n == len(words):  # no place, or no holder the question names after it
+        return None
+    return words[0][0], words[n - 1][1]
 
 
 def _is_asked(word: str, asked: set[str], lang: Lang) -> bool:
@@ -197,7 +242,8 @@ def typed_spans(
         # A Latin name in brackets ("penyu tempurung (Caretta caretta)").
         raw += [(m.start(1), m.end(1)) for m in _LATIN_NAME_RE.finditer(sentence)]
         raw = [r for r in raw if sentence[r[0] : r[1]].casefold() not in stopwords(lang)]
-        runs = [_drop_asked_title(sentence, a, z, asked) for a, z in raw]
+        raw = _drop_descriptors(sentence, raw, asked, lang)
+        runs = [_drop_asked_title(sentence, a, z, asked, lang) for a, z in raw]
         if kind == "place":  # "President Joe Biden" is nobody's whereabouts
             runs = [r for r in runs if not _PERSON_TITLE_RE.match(sentence[r[0] : r[1]])]
         # A bare number ("2005") or a date ("9-15 Oktober 2005", "Selasa") names nobody and
@@ -208,6 +254,8 @@ def typed_spans(
         # Banjarharjo, Kabupaten Brebes, Jawa Tengah": a name and its place or title, as the
         # news writes them.
         found += _chains(sentence, runs, CHAIN_RUNS if kind == "place" else 2)
+        if kind == "place":  # "Di provinsi mana Ali Mazi gubernur?" - "Gubernur Sultra Ali Mazi"
+            found += [j for a, z in raw if (j := _jurisdiction(sentence, a, z, asked, lang))]
         if kind == "name":  # "Kepala Badan apakah ElBaradei?": the run between the asked words
             found += [part for a, z in raw for part in _unasked_parts(sentence, a, z, asked, lang)]
     elif kind == "number":

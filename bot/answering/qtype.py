@@ -63,7 +63,7 @@ def answer_type(question: str) -> AnswerType:
 
 
 # A where-question that starts with its preposition is answered with it ("Di Kota X").
-_PLACE_PREPOSITION_RE = re.compile(r"^\s*(di|ke|dari) ?mana", re.IGNORECASE)
+_PLACE_PREPOSITION_RE = re.compile(r"^\s*(di|ke|dari) ?(?:\w+ )?mana", re.IGNORECASE)
 
 
 def place_preposition(question: str) -> str | None:

@@ -132,6 +132,16 @@ def trim_span(sentence: str, start: int, end: int) -> tuple[int, int]:
     return a, a + dangling.start() if dangling and dangling.start() > 0 else z
 
 
+def _whole_words(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span that starts or ends inside a word to the whole word: a read cut off by
+    its token limit ("… di Kawasan Industri Cib") ends with the word it began."""
+    while start > 0 and sentence[start - 1].isalnum() and sentence[start].isalnum():
+        start -= 1
+    while 0 < end < len(sentence) and sentence[end].isalnum() and sentence[end - 1].isalnum():
+        end += 1
+    return start, end
+
+
 def align(sentence: str, answer: str) -> tuple[int, int] | None:
     """Find ``answer`` in ``sentence``: verbatim (any case), else the shortest window of
     whole words holding all its words in order; None when it is not there."""
@@ -141,7 +151,7 @@ def align(sentence: str, answer: str) -> tuple[int, int] | None:
     low = normalise(sentence)
     at = low.find(normalise(answer))
     if at >= 0 and len(low) == len(sentence):
-        return trim_span(sentence, at, at + len(answer))
+        return trim_span(sentence, *_whole_words(sentence, at, at + len(answer)))
     words = [(m.start(), m.end(), normalise(m.group())) for m in re.finditer(r"\S+", sentence)]
     want = tokenize(answer)
     if not want:

@@ -38,6 +38,8 @@ DATE_RE = re.compile(
     rf"\b\d{{1,2}}(?:\s?[-–]\s?\d{{1,2}})?\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b|\b{_DATE_LEAD}"
     rf"(?:{_MONTHS})\s+\d{{4}}\b|\b(?:{_MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?\b"
     rf"|\b\d{{1,2}}/\s?\d{{1,2}}(?:/\d{{2,4}})?\b"
+    # a period of years ("(1514-1530)", "2004-2009"), or an older year the news calls one
+    r"|\b(?:1\d|20)\d\d\s?[-–]\s?(?:1\d|20)\d\d\b|\b(?:tahun|year)\s+1[0-7]\d\d\b"
     rf"|\b{_DATE_LEAD}(?:(?:tahun|year)\s+)?(?:1[89]|20)\d\d\b"
     r"|\b(?:(?:pukul|jam)\s+)?\d{1,2}[.:]\d{2}(?:\s*(?:WIB|WITA|WIT|GMT|UTC|am|pm))?",
     re.IGNORECASE,
