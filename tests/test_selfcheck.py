@@ -86,7 +86,11 @@ def test_install_rebuilds_llama_cpp_once_when_the_cached_build_crashes(
         assert steps == ["python -m bot.llm.selfcheck"]
 
 
-def test_make_builds_llama_cpp_portable() -> None:
+def test_make_builds_llama_cpp_for_this_cpu_without_amx() -> None:
     makefile = (REPO / "Makefile").read_text()
-    assert "-DGGML_NATIVE=OFF" in makefile.split("export CMAKE_ARGS")[0]
+    flags = makefile.split("export CMAKE_ARGS")[0]
+    assert "-DGGML_NATIVE=ON" in flags
+    for isa in ("amx-tile", "amx-int8", "amx-bf16"):
+        assert f"-mno-{isa}" in flags
+    assert "-DCMAKE_C_FLAGS=$(NO_AMX) -DCMAKE_CXX_FLAGS=$(NO_AMX)" in flags
     assert "scripts/llama_selfcheck.sh $(BIN)" in makefile

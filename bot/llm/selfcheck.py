@@ -2,7 +2,8 @@
 
 Run in a child process (by ``warta doctor`` and by ``make install``), so that a llama.cpp build
 that does not suit this CPU (it dies with SIGILL or SIGSEGV: -march=native code using AMX on a
-virtual CPU whose kernel does not grant it) is reported, not a crash of the caller.
+virtual CPU whose kernel does not grant it, or a wheel built for another CPU) is reported, not
+a crash of the caller.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from retrieval.errors import WartaError
 REBUILD = (
     "rebuild llama-cpp-python for portable x86-64: `pip cache remove 'llama_cpp_python*'` then "
     "`CMAKE_ARGS=-DGGML_NATIVE=OFF pip install --force-reinstall --no-deps "
-    "llama-cpp-python==0.3.36` (with AVX2 off too on a CPU without it, see the README)"
+    "llama-cpp-python==0.3.36` (or `make install` with a new venv: native, without AMX; with "
+    "AVX2 off too on a CPU without it, see the README)"
 )
 
 
