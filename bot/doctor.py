@@ -77,7 +77,7 @@ def _model_file(settings: Settings) -> tuple[Check, Path | None]:
 def _model_runs(settings: Settings) -> Check:
     """Load the model and generate one token in a child process: a llama.cpp build that
     crashes on this CPU is reported with its fix instead of killing the doctor."""
-    worked, detail = run_child()
+    worked, detail = run_child(settings=settings)
     return Check("ok" if worked else "FAIL", "model run", detail)
 
 

@@ -82,14 +82,7 @@ class Lexicon:
                 match.group(2),
                 ANALYZER_VERSION,
             )
-        body = body.rstrip("\n")
-        if not body:
-            return cls({}, source=source)
-        # One C-level split instead of a Python loop over ~50k lines keeps loading fast.
-        fields = body.replace("\t", "\n").split("\n")
-        if len(fields) % 2:
-            raise ValueError("malformed lexicon: every line must be key<TAB>translations")
-        return cls(dict(zip(fields[0::2], fields[1::2], strict=True)), source=source)
+        return cls(_key_values(body), source=source)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -104,6 +97,18 @@ class Lexicon:
         first, then = (own, pooled) if self.source == "id" else (pooled, own)
         seen = {t.terms for t in first}
         return first + tuple(t for t in then if t.terms not in seen)
+
+
+def _key_values(body: str) -> dict[str, str]:
+    """Parse ``key<TAB>value`` lines (a lexicon file after its header line)."""
+    body = body.rstrip("\n")
+    if not body:
+        return {}
+    # One C-level split instead of a Python loop over ~50k lines keeps loading fast.
+    fields = body.replace("\t", "\n").split("\n")
+    if len(fields) % 2:
+        raise ValueError("malformed lexicon: every line must be key<TAB>translations")
+    return dict(zip(fields[0::2], fields[1::2], strict=True))
 
 
 @lru_cache(maxsize=16384)
@@ -134,8 +139,7 @@ def load_lexicon(source: Lang) -> Lexicon:
 def _written_forms(lang: Lang) -> dict[str, str]:
     path = resources.files("retrieval").joinpath("data", "lexicon", f"{lang}-words.tsv")
     _, _, body = path.read_text("utf-8").partition("\n")
-    fields = body.rstrip("\n").replace("\t", "\n").split("\n") if body.strip() else []
-    return dict(zip(fields[0::2], fields[1::2], strict=True))
+    return _key_values(body)
 
 
 def written_form(translation: Translation, lang: Lang) -> str | None:

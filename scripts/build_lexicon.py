@@ -91,12 +91,12 @@ def surfaces_of(pairs: Iterable[Pair]) -> dict[Lang, dict[str, dict[str, int]]]:
     return out
 
 
-def words_lines(lines: Iterable[str], surfaces: dict[str, dict[str, int]]) -> list[str]:
-    """Return ``stem<TAB>surface`` for the first translation of every key in ``lines`` (what
+def words_lines(table: _Table, surfaces: dict[str, dict[str, int]]) -> list[str]:
+    """Return ``stem<TAB>surface`` for the first translation of every key of ``table`` (what
     a gloss shows): the most frequent written form, the shorter on a tie."""
-    targets = {line.split("\t", 1)[1].split("|", 1)[0].rpartition("=")[0] for line in lines}
+    keys = (*table.by_stem.values(), *table.by_word.values())
     out = []
-    for target in sorted(targets):
+    for target in sorted({rank(evidence)[0][0] for evidence in keys}):
         counts = surfaces.get(target)
         if counts:
             best = min(counts, key=lambda form: (-counts[form], len(form), form))
@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         lines = lexicon_lines(tables[src], src)
         write(lines, args.output / f"{src}-{tgt}.tsv")
         print(f"{src}-{tgt}.tsv: {len(lines)} keys")
-        forms = words_lines(lines, surfaces[tgt])
+        forms = words_lines(tables[src], surfaces[tgt])
         write(forms, args.output / f"{tgt}-words.tsv")
         print(f"{tgt}-words.tsv: {len(forms)} written forms")
     for name in LICENCE_FILES:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.llm.selfcheck import run_child
+from bot.settings import load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 CRASH = "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"
@@ -94,3 +95,12 @@ def test_make_builds_llama_cpp_for_this_cpu_without_amx() -> None:
         assert f"-mno-{isa}" in flags
     assert "-DCMAKE_C_FLAGS=$(NO_AMX) -DCMAKE_CXX_FLAGS=$(NO_AMX)" in flags
     assert "scripts/llama_selfcheck.sh $(BIN)" in makefile
+
+
+def test_the_child_checks_the_callers_model_not_its_own_settings(tmp_path: Path) -> None:
+    settings = load_settings(env={}).model_copy(update={"model_path": tmp_path / "gone.gguf"})
+
+    worked, detail = run_child(settings=settings)
+
+    assert not worked
+    assert detail.startswith("WARTA_MODEL_PATH:") and "gone.gguf" in detail

@@ -90,13 +90,29 @@ def _strip_links(text: str, a: int, z: int, lang: Lang) -> tuple[int, int]:
     return a, z
 
 
+_WORD_RUN_RE = re.compile(r"\S+")
+
+
+def _word_spans(text: str, a: int, z: int) -> list[tuple[int, int]]:
+    """Return the (start, end) of every whitespace-separated word of ``text[a:z]``."""
+    return [m.span() for m in _WORD_RUN_RE.finditer(text, a, z)]
+
+
+def _leading(
+    text: str, words: list[tuple[int, int]], asked: set[str], lang: Lang, is_asked: bool
+) -> int:
+    """Count the words at the start of ``words`` that are (or, with False, are not) asked."""
+    n = 0
+    while n < len(words) and _is_asked(text[words[n][0] : words[n][1]], asked, lang) == is_asked:
+        n += 1
+    return n
+
+
 def _drop_asked_title(text: str, a: int, z: int, asked: set[str], lang: Lang) -> tuple[int, int]:
     """Drop a title of two or more words that only repeats the question ("Juru Bicara Dewan
     Keamanan Nasional John Kirby" asked for the spokesman: John Kirby)."""
-    words = [(a + m.start(), a + m.end()) for m in re.finditer(r"\S+", text[a:z])]
-    n = 0
-    while n < len(words) - 1 and _is_asked(text[words[n][0] : words[n][1]], asked, lang):
-        n += 1
+    words = _word_spans(text, a, z)
+    n = _leading(text, words[:-1], asked, lang, True)  # the name's last word always stays
     return (words[n][0], z) if n >= 2 else (a, z)
 
 
@@ -161,8 +177,11 @@ def _drop_descriptors(
         named = text[nxt : starts[nxt]].split() if nxt in starts else []
         # ... unless the question asks about the description itself ("Kepala Badan apakah
         # Mohamed ElBaradei?" - "Kepala Badan Tenaga Atom Internasional (IAEA) Mohamed …").
-        about = any(_is_asked(w, asked, lang) for w in text[a:z].split())
-        if named and all(_is_asked(w, asked, lang) for w in named) and not about:
+        if (
+            named
+            and all(_is_asked(w, asked, lang) for w in named)
+            and not any(_is_asked(w, asked, lang) for w in text[a:z].split())
+        ):
             continue
         out.append((a, z))
     return out
@@ -181,11 +200,8 @@ def _jurisdiction(text: str, a: int, z: int, asked: set[str], lang: Lang) -> tup
     office = _JURISDICTION_RE.match(text, a)
     if office is None or office.end() >= z:
         return None
-    words = [(office.end() + m.start(), office.end() + m.end())
-             for m in re.finditer(r"\S+", text[office.end() : z])]  # fmt: skip
-    n = 0
-    while n < len(words) and not _is_asked(text[words[n][0] : words[n][1]], asked, lang):
-        n += 1
+    words = _word_spans(text, office.end(), z)
+    n = _leading(text, words, asked, lang, False)
     if n == 0 or n == len(words):  # no place, or no holder the question names after it
         return None
     return words[0][0], words[n - 1][1]
@@ -201,7 +217,7 @@ def _unasked_parts(text: str, a: int, z: int, asked: set[str], lang: Lang) -> li
     also with the asked word before it: "Kepala Badan Tenaga Atom Internasional (IAEA)
     Mohamed ElBaradei", asked which Badan ElBaradei heads, holds "Tenaga Atom Internasional
     (IAEA)" and "Badan Tenaga Atom Internasional (IAEA)"."""
-    words = [(a + m.start(), a + m.end()) for m in re.finditer(r"\S+", text[a:z])]
+    words = _word_spans(text, a, z)
     flags = [_is_asked(text[x:y], asked, lang) for x, y in words]
     if not any(flags) or all(flags):
         return []
