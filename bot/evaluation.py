@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.answering import Answer, Answerer
 from bot.answering.choices import clean_choice
+from bot.answering.framing import is_name_like
 from bot.conversation import Turn, contextualize
 from bot.eval_metrics import (
     Outcome,
@@ -28,6 +29,8 @@ from retrieval.search import search
 from retrieval.snapshot import Snapshot
 
 _MARKER_RE = re.compile(r"\[(\d+)\]")
+_ACRONYM_RE = re.compile(r"\b[A-Z]{2,}\b")
+_PUNCT_RE = re.compile(r"[^\w\s'-]")
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,11 @@ def language_matches(answer: Answer, lang: Lang, *, options: Sequence[str] = ())
         if option:
             text = text.replace(option, " ")
     own = own_words(text)  # quoted text and markers go too
+    # A name reads the same in both languages ("The Sun Also Sets", "Mufti Mohammad Sayeed"),
+    # as the framing treats it, and an acronym is no word ("AS" is not English "as").
+    if is_name_like(_PUNCT_RE.sub(" ", own)):
+        return True
+    own = _ACRONYM_RE.sub(" ", own)
     # Words with no language cue ("12,000 runners") match, as the pipeline accepts them.
     return detect_language(own, default=lang) == lang
 

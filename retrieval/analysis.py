@@ -15,7 +15,7 @@ Lang = Literal["id", "en"]
 LANGS: tuple[Lang, Lang] = ("id", "en")
 
 # Bump when analysis output changes: persisted indexes built by another version are rebuilt.
-ANALYZER_VERSION = 2
+ANALYZER_VERSION = 3
 
 # Words, numbers with decimal/thousand separators (38.875, 2,5, 1.000.000) and hyphenated
 # names (Kim Jong-un, negara-negara) are single tokens; apostrophes inside words are kept.
@@ -41,7 +41,8 @@ _EXTRA: dict[Lang, frozenset[str]] = {
         siapakah apakah manakah dimanakah kemanakah darimanakah kapankah berapakah
         bagaimanakah mengapakah bilamana ya oh ok nggak tolong""".split()
     ),
-    "en": frozenset(),
+    # "according to" frames a question as "menurut" does
+    "en": frozenset({"according"}),
 }
 
 _STOPWORD_FILES: dict[Lang, str] = {"id": "id.stop-words-pypi.txt", "en": "en.spacy-3.8.18.txt"}

@@ -86,6 +86,8 @@ def test_kept_words_are_removed_from_the_shipped_lists() -> None:
 def test_function_words_are_stopwords() -> None:
     assert {"yang", "dan", "di", "ke", "siapakah", "apakah", "untuk"} <= stopwords("id")
     assert {"the", "of", "and", "what", "which", "is"} <= stopwords("en")
+    # "according to X" frames a question as "menurut X" does
+    assert "menurut" in stopwords("id") and "according" in stopwords("en")
 
 
 def test_content_tokens_drop_stopwords_and_single_letters() -> None:

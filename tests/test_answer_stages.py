@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -12,15 +13,24 @@ from bot.answering.proximity import nearness
 from bot.answering.qtype import AnswerType, answer_type
 from bot.answering.ranking import Candidate, ranked, share
 from bot.answering.reader import align, mentioned_first, trim_span
-from bot.answering.sentences import Sentence
-from bot.answering.shape import asked_terms, shape
+from bot.answering.sentences import ANAPHOR_SHARE, Sentence, candidates
+from bot.answering.shape import asked_terms, question_names, shape
 from retrieval.analysis import analyze, detect_language
 from retrieval.documents import Article
+from retrieval.search import search
+from retrieval.store import CorpusIndex
 
 SUMMIT = (
     "Pertemuan tersebut kemungkinan akan berlangsung di Kota Vladivostok, di pantai timur "
     "Rusia, lapor New York Times."
 )
+
+
+def phrases_for(question: str, sentence: str, kind: AnswerType, lang: str = "id") -> list[str]:
+    """Return the candidates of ``kind`` in ``sentence`` for ``question``, as the pipeline
+    finds them (the question's words and names known)."""
+    asked = asked_terms(question, lang, set())  # type: ignore[arg-type]
+    return typed_phrases(sentence, kind, asked, lang, question_names(question))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -52,8 +62,8 @@ def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str) -> Non
 def test_place_phrases_are_the_names_the_question_does_not_hold() -> None:
     asked = asked_terms("Di mana Putin dan Kim akan bertemu?", "id", set())
 
+    # "Pertemuan" is capitalised only as the sentence's first word: no place.
     assert typed_phrases(SUMMIT, "place", asked, "id") == [
-        "Pertemuan",
         "Kota Vladivostok",
         "Rusia",
         "New York Times",
@@ -66,6 +76,13 @@ def test_a_person_is_not_an_answer_to_where() -> None:
 
     assert "Columbia University" in typed_phrases(sentence, "place", asked, "en")
     assert "President Joe Biden" not in typed_phrases(sentence, "place", asked, "en")
+    # nor is a company
+    sentence = "Kapal itu disewa PT Baruna Mekar dan kini berada di Tanjung Intan, Cilacap."
+    assert phrases_for("Di mana kapal itu sekarang?", sentence, "place") == [
+        "Tanjung Intan",
+        "Cilacap",
+        "Tanjung Intan, Cilacap",
+    ]
 
 
 def test_a_title_that_repeats_the_question_is_dropped_from_a_name() -> None:
@@ -194,7 +211,20 @@ def test_free_text_is_aligned_onto_the_sentence_or_is_no_answer() -> None:
          "“kereta lapis baja” (armored train) [1]."),
         ("amunisi", "What does Moscow need?", "other", "en", "id",
          "“amunisi” (ammunition) [1]."),
+        # a count and its unit, word by word
+        ("empat jenis", "How many species live there?", "number", "en", "id",
+         "“empat jenis” (four species) [1]."),
+        ("lima orang", "How many died?", "number", "en", "id", "“lima orang” (five people) [1]."),
         ("12,000 runners", "How many runners?", "number", "en", "en", "12,000 runners [1]."),
+        # a name's title is said in the asker's language
+        ("Presiden Putin", "Who did Kim travel to meet?", "person", "en", "id",
+         "President Putin [1]."),
+        ("Menteri Luar Negeri Retno Marsudi", "Who spoke?", "person", "en", "id",
+         "Foreign Minister Retno Marsudi [1]."),
+        ("President Joe Biden", "Siapa yang berpidato?", "person", "id", "en",
+         "Presiden Joe Biden [1]."),
+        ("Presidential Palace", "Di mana dia berpidato?", "place", "id", "en",
+         "Di Presidential Palace [1]."),
         ("1977", "Kapan pidato itu disampaikan?", "time", "id", "id", "Pada 1977 [1]."),
         ("tahun 1982", "Kapan pembantaian terjadi?", "time", "id", "id", "Pada tahun 1982 [1]."),
         ("sejak 2001", "Sejak kapan?", "time", "id", "id", "Sejak 2001 [1]."),
@@ -240,6 +270,37 @@ def _candidate(logprob: float, near: float, score: float = 1.0) -> Candidate:
         start=0, end=50, lang="id", match=score, score=score, rank=0,
     )  # fmt: skip
     return Candidate(sentence, 0, 5, logprob=logprob, tokens=3, near=near)
+
+
+def test_a_place_written_the_asked_way_outranks_one_written_otherwise() -> None:
+    at_place = replace(_candidate(logprob=-6.0, near=0.1), direction=1.0)
+    to_place = replace(_candidate(logprob=-4.0, near=0.1), direction=-1.0)
+
+    assert ranked([to_place, at_place]) == [at_place, to_place]
+
+
+def test_the_names_a_question_gives_are_its_capitalised_words_but_the_first() -> None:
+    assert question_names("Di mana Putin dan Kim akan bertemu?") == {"putin", "kim"}
+    assert question_names("Di kabupaten manakah polisi menyita kayu?") == set()
+    assert question_names("DI MANA PUTIN DAN KIM AKAN BERTEMU?") == set()  # casing tells nothing
+
+
+@pytest.mark.parametrize(
+    ("span", "answer"),
+    [
+        ("amunisi, dan harga yang diminta Korea Utara", "amunisi"),
+        ("ammunition, but the price is high", "ammunition"),
+        ("beras, gula, dan minyak goreng", "beras, gula, dan minyak goreng"),
+    ],
+)
+def test_an_answer_ends_before_a_second_clause_but_keeps_a_list(span: str, answer: str) -> None:
+    sentence = f"Moskow sangat membutuhkan {span}."
+    asked = asked_terms("Apa yang dibutuhkan Moskow?", "id", set())
+    start = sentence.index(span)
+
+    a, z = shape(sentence, start, start + len(span), asked, "id", "other")
+
+    assert sentence[a:z] == answer
 
 
 def test_ranking_weighs_likelihood_and_nearness_together() -> None:
@@ -320,6 +381,31 @@ def test_a_date_or_a_weekday_is_no_place() -> None:
 
     assert "Venezuela" in phrases
     assert not [p for p in phrases if "Selasa" in p or "Oktober" in p]
+
+
+def test_a_sentence_that_refers_back_to_the_asked_event_is_read_with_the_lead(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "Kim Jong-un berangkat ke Rusia untuk menghadiri pertemuan puncak dengan Putin. "
+        "Harga tiket kereta naik. Pertemuan tersebut akan berlangsung di Kota Vladivostok."
+    )
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "kim.txt").write_text(f"Kim ke Rusia\n{text}\n", "utf-8")
+    snap = CorpusIndex([tmp_path / "corpus"], tmp_path / "data").snapshot
+    question = "Di mana Putin dan Kim akan bertemu?"
+    weights = {"putin": 1.0, "kim": 1.0, "temu": 1.0}
+
+    found = candidates(
+        search(snap, question, crosslingual=False), snap, {"id": weights, "en": {}},
+        totals={"id": 3.0, "en": 3.0}, kind="place", question=question,
+    )  # fmt: skip
+    match = {" ".join(s.text.split()[:2]): s.match for s in found}
+
+    # "Pertemuan tersebut" is the lead's meeting: a share of the lead's words counts too.
+    assert match["Pertemuan tersebut"] == pytest.approx((1.0 + ANAPHOR_SHARE * 2.0) / 3.0)
+    assert match["Kim Jong-un"] == pytest.approx(1.0)
+    assert match["Harga tiket"] == 0.0  # no word of the question, and no reference back
 
 
 def test_a_sentence_next_to_one_that_repeats_the_question_is_worth_reading() -> None:
@@ -470,14 +556,63 @@ OFFICE = "Karena itu, Gubernur Sultra Ali Mazi sangat mendukung investasi terseb
         # A period of years is a when-answer.
         ("Dengan Sultan Ali Mughayat (1514-1530) sebagai sultan pertama Kerajaan Aceh.",
          "Kapan Sultan Ali Mughayat memerintah Aceh?", "time", "1514-1530"),
+        ("John Everard, yang menjabat Duta Besar Inggris antara tahun 2006 dan 2008, berkata.",
+         "Kapan Everard menjabat sebagai duta besar?", "time", "antara tahun 2006 dan 2008"),
+        # A name the question gives is not what it asks for; a person after it may be.
+        ("Kim Jong-un bertemu Presiden Vladimir Putin pada Selasa.",
+         "Siapa yang akan ditemui Kim?", "person", "Presiden Vladimir Putin"),
+        ("Kepala Bapedalda Bali Ni Wayan Sutji hadir di Denpasar.",
+         "Siapakah Kepala Bapedalda Bali?", "person", "Ni Wayan Sutji"),
     ],
 )  # fmt: skip
 def test_a_candidate_written_as_the_news_writes_it(
     sentence: str, question: str, kind: AnswerType, expected: str
 ) -> None:
-    assert expected in typed_phrases(sentence, kind, asked_terms(question, "id", set()), "id")
+    phrases = phrases_for(question, sentence, kind)
+    assert expected in phrases
+    assert not [p for p in phrases if p.startswith(("Kim", "Jong-un", "Bali"))]
 
 
 def test_an_office_not_asked_about_its_holder_is_no_whereabouts() -> None:
     asked = asked_terms("Di mana investasi itu didukung?", "id", set())
     assert typed_phrases(OFFICE, "place", asked, "id") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        # no name the question gives
+        ("Di mana Putin dan Kim akan bertemu?",
+         "Diperkirakan Kim Jong-un melakukan pertemuan di Vladivostok.", ["Vladivostok"]),
+        # ... but the place written after the name of the asked place's landmark
+        ("Di kota manakah, terletak Bandar Udara Sultan Syarif Kasim II?",
+         "Pada Selasa pesawat mendarat di Bandar Udara Sultan Syarif Kasim II Pekanbaru, Riau.",
+         ["Pekanbaru", "Riau", "Pekanbaru, Riau"]),
+        # no word capitalised only as the sentence's first
+        ("Di mana Putin dan Kim akan bertemu?",
+         "Diberitakan sebelumnya, Korea Utara menyediakan senjata kepada Moskow.",
+         ["Korea Utara", "Moskow"]),
+        # a place word the question asks with is no name it gives
+        ("Di kabupaten manakah polisi menyita kayu ilegal?",
+         "Polisi menyita kayu ilegal di Kabupaten Kutai Barat.", ["Kabupaten Kutai Barat"]),
+        # the asked event and its place in one run: the place, ended before its date
+        ("Di manakah final sepak bola Piala Dunia 2006 akan digelar?",
+         "Sejak 2003 tim nasional memperebutkan tiket final Piala Dunia 2006 di Jerman.",
+         ["Jerman"]),
+        ("Dimanakah UNESCO mengumumkan pengakuan atas keris Indonesia?",
+         "Pengakuan itu diumumkan oleh UNESCO di Paris 25 November 2005.", ["Paris"]),
+        # ... chained on; and a titled person is no place
+        ("Dimanakah International Rice Conference 2005 berlangsung?",
+         "Demikian dikemukakan Direktur Jenderal International Rice Research Institute (IRRI) "
+         "Robert E Zeigler dalam International Rice Conference 2005 di Tabanan, Bali, Senin.",
+         ["Tabanan", "Bali", "Tabanan, Bali"]),
+        ("Dimanakah Kejuaraan Dunia Bulu Tangkis tahun 2005 ini diadakan?",
+         "Pada final Kejuaraan Dunia di Anaheim, California, Amerika Serikat, tim kita menang.",
+         ["Anaheim", "California", "Amerika Serikat", "Anaheim, California",
+          "Anaheim, California, Amerika Serikat", "California, Amerika Serikat"]),
+    ],
+)  # fmt: skip
+def test_place_candidates_are_the_places_the_news_writes(
+    question: str, sentence: str, expected: list[str]
+) -> None:
+    assert phrases_for(question, sentence, "place") == expected

@@ -149,6 +149,15 @@ def test_language_matches_a_terse_answer_without_language_cues() -> None:
     assert language_matches(make_answer("200 gerai makanan [1]."), "id")
 
 
+@pytest.mark.parametrize(
+    "text", ["The Sun Also Sets [1].", "Mufti Mohammad Sayeed [1].", "Satu juta dollar AS [1]."]
+)
+def test_language_matches_a_name_or_an_acronym_in_either_language(text: str) -> None:
+    assert language_matches(make_answer(text), "id")
+    # ... but not a sentence in the other language that holds one
+    assert not language_matches(make_answer("The Sun Also Sets is the name [1]."), "id")
+
+
 def test_language_matches_ignores_quotes_in_the_source_language() -> None:
     quote = "He is expected to meet President Vladimir Putin and the ministers."
     text = f"Menurut sumber: “{quote}” [1]"

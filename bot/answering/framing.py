@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from bot.answering.qtype import AnswerType, place_preposition
-from bot.answering.vocab import MONTHS, alternation
+from bot.answering.shape import NUMBER_PHRASE_RE
+from bot.answering.vocab import MONTHS, TITLES, alternation
 from retrieval.analysis import Lang, tokenize
-from retrieval.crosslingual import load_lexicon, other, written_form
+from retrieval.crosslingual import Lexicon, load_lexicon, other, written_form
 
 _PREPOSITIONS: dict[Lang, frozenset[str]] = {
     "id": frozenset({"di", "ke", "dari", "pada", "dalam", "sejak", "selama", "oleh", "dengan"}),
@@ -41,12 +42,56 @@ def is_name_like(span: str) -> bool:
 
 
 def gloss(span: str, source: Lang) -> str | None:
-    """Return the lexicon's rendering of a whole short phrase in the other language, if any."""
+    """Return the lexicon's rendering of a whole short phrase in the other language, if any;
+    a count and its unit ("empat jenis") word by word ("four species")."""
     tokens = tokenize(span)
     if not tokens or len(tokens) > 4:
         return None
-    found = load_lexicon(source).lookup(tokens)
+    lexicon = load_lexicon(source)
+    found = lexicon.lookup(tokens)
+    if found:
+        return written_form(found[0], other(source))
+    if len(tokens) > COUNT_GLOSS_WORDS or not _is_count(tokens[0], lexicon, source):
+        return None
+    words = []
+    for token in tokens:
+        said = token if token[:1].isdigit() else _word_gloss(token, lexicon, source)
+        if said is None:
+            return None
+        words.append(said)
+    return " ".join(words)
+
+
+# A count is glossed word by word up to this many words ("25 korban meninggal").
+COUNT_GLOSS_WORDS = 3
+
+
+def _word_gloss(token: str, lexicon: Lexicon, source: Lang) -> str | None:
+    found = lexicon.lookup([token])
     return written_form(found[0], other(source)) if found else None
+
+
+def _is_count(token: str, lexicon: Lexicon, source: Lang) -> bool:
+    """Tell whether ``token`` is a number, in digits or in words ("empat": four)."""
+    if token[:1].isdigit():
+        return True
+    said = _word_gloss(token, lexicon, source)
+    return said is not None and NUMBER_PHRASE_RE.fullmatch(said) is not None
+
+
+def translate_title(span: str, source: Lang) -> str:
+    """Say a name's leading title in the other language ("Presiden Vladimir Putin" -
+    "President Vladimir Putin"); other spans are returned as they are."""
+    for id_title, en_title in TITLES:
+        title, said = (id_title, en_title) if source == "id" else (en_title, id_title)
+        rest = span[len(title) :]
+        if (
+            span[: len(title)].casefold() == title.casefold()
+            and rest[:1] == " "
+            and rest[1:2].isupper()
+        ):
+            return said + rest
+    return span
 
 
 def _drop_leading(span: str, words: frozenset[str]) -> str:
@@ -82,6 +127,7 @@ def frame(
             meaning = gloss(body, source_lang)
             quoted = f"“{body}”" + (f" ({meaning})" if meaning else "")
             return f"{quoted} {marker}."
+        body = translate_title(body, source_lang)
     if kind == "place" and body.split(" ", 1)[0].lower() not in _PREPOSITIONS[lang]:
         if lang == "id":
             prep = place_preposition(question)

@@ -23,6 +23,9 @@ _PERSON_TITLE_RE = re.compile(
     r"Senator|Jenderal|General|Kapolri|Kapolda|Ketua|Direktur|Director|Dr|Prof|Mr|Mrs|Ms|"
     r"Sir|Pak|Bu|Raja|King|Queen|Ratu|Paus|Pope)\b"
 )
+_IN_RE = re.compile(r"\s(?:di|in)\s")
+# A company is no place ("PT Baruna Mekar", "Apple Inc").
+_COMPANY_RE = re.compile(r"^(?:PT|CV|UD|Perum|Persero)\s|\s(?:Tbk|Inc|Corp|Ltd|LLC|Co)\b\.?$")
 # A sentence-initial word that starts a run only because it starts the sentence.
 _INITIAL_VERB_RE = re.compile(r"^(di|me|ber|ter|se|ke|pe)\w+(kan|an|i|nya)$|^\w+(nya|lah|kah)$")
 # A number's unit may run past the one word the number pattern takes ("67 derajat Celcius",
@@ -82,12 +85,23 @@ def _strip_links(text: str, a: int, z: int, lang: Lang) -> tuple[int, int]:
         if head is None or head.end() >= z - a:
             break
         word = head.group().strip().casefold()
-        initial = a == 0 or text[:a].rstrip().endswith((".", "-", "–", ":", '"', "“"))
-        if word in stop or (initial and _INITIAL_VERB_RE.match(word)):
+        if word in stop or (_initial(text, a) and _INITIAL_VERB_RE.match(word)):
             a += head.end()
             continue
         break
     return a, z
+
+
+def _initial(text: str, a: int) -> bool:
+    """Tell whether ``text[a:]`` starts the sentence (or a quote or a clause after a dash)."""
+    return a == 0 or text[:a].rstrip().endswith((".", "-", "–", ":", '"', "“"))
+
+
+def _lone_initial_verb(text: str, a: int, z: int) -> bool:
+    """Tell whether ``text[a:z]`` is one word capitalised only as the sentence's first, an
+    affixed verb or noun ("Diberitakan sebelumnya, …"): no name."""
+    word = text[a:z]
+    return " " not in word and _initial(text, a) and bool(_INITIAL_VERB_RE.match(word.casefold()))
 
 
 _WORD_RUN_RE = re.compile(r"\S+")
@@ -179,7 +193,7 @@ def _drop_descriptors(
         # Mohamed ElBaradei?" - "Kepala Badan Tenaga Atom Internasional (IAEA) Mohamed …").
         if (
             named
-            and all(_is_asked(w, asked, lang) for w in named)
+            and _is_asked(named[0], asked, lang)
             and not any(_is_asked(w, asked, lang) for w in text[a:z].split())
         ):
             continue
@@ -205,6 +219,44 @@ def _jurisdiction(text: str, a: int, z: int, asked: set[str], lang: Lang) -> tup
     if n == 0 or n == len(words):  # no place, or no holder the question names after it
         return None
     return words[0][0], words[n - 1][1]
+
+
+def _before_date(text: str, a: int, z: int) -> tuple[int, int]:
+    """End a place run before the date it runs into ("Paris 25 November 2005": Paris)."""
+    m = DATE_RE.search(text, a, z)
+    if m is None or m.start() == a:
+        return a, z
+    return a, len(text[: m.start()].rstrip(" ,"))
+
+
+def _titled(text: str, runs: list[tuple[int, int]], start: int) -> bool:
+    """Tell whether the run at ``start`` follows a person's title run ("Direktur Jenderal
+    IRRI Robert E Zeigler", "Presiden Prancis Emmanuel Macron"): a person, no place."""
+    return any(
+        z <= start and not text[z:start].strip() and _PERSON_TITLE_RE.match(text, a)
+        for a, z in runs
+    )
+
+
+def _may_be_place(text: str, a: int, z: int) -> bool:
+    """Tell whether the run ``text[a:z]`` may name a place: not a person ("President Joe
+    Biden") nor a company ("PT Baruna Mekar")."""
+    run = text[a:z]
+    return not (_PERSON_TITLE_RE.match(run) or _COMPANY_RE.search(run))
+
+
+def _not_given(
+    text: str, a: int, z: int, named: frozenset[str], lang: Lang
+) -> tuple[int, int] | None:
+    """Return the person run ``text[a:z]`` without the names the question gives at its
+    start. Asked whom Kim meets, "Kim Jong-un" is no answer (what follows the name is one
+    word, the rest of it); asked who heads Bapedalda Bali, "Bali Ni Wayan Sutji" is "Ni
+    Wayan Sutji"."""
+    words = _word_spans(text, a, z)
+    n = _leading(text, words, set(named), lang, True)
+    if n == 0:
+        return a, z
+    return (words[n][0], z) if len(words) - n >= 2 else None
 
 
 def _is_asked(word: str, asked: set[str], lang: Lang) -> bool:
@@ -238,16 +290,27 @@ def _unasked_parts(text: str, a: int, z: int, asked: set[str], lang: Lang) -> li
     return [p for p in parts if _CAPITAL_RE.search(text[p[0] : p[1]])]
 
 
-def typed_phrases(sentence: str, kind: AnswerType, asked: set[str], lang: Lang) -> list[str]:
+def typed_phrases(
+    sentence: str,
+    kind: AnswerType,
+    asked: set[str],
+    lang: Lang,
+    named: frozenset[str] = frozenset(),
+) -> list[str]:
     """Return the distinct phrases of ``sentence`` that could answer a question of ``kind``."""
-    return [sentence[a:z] for a, z in typed_spans(sentence, kind, asked, lang)]
+    return [sentence[a:z] for a, z in typed_spans(sentence, kind, asked, lang, named)]
 
 
 def typed_spans(
-    sentence: str, kind: AnswerType, asked: set[str], lang: Lang
+    sentence: str,
+    kind: AnswerType,
+    asked: set[str],
+    lang: Lang,
+    named: frozenset[str] = frozenset(),
 ) -> list[tuple[int, int]]:
     """Return the spans of ``sentence`` that could answer a question of ``kind`` (distinct
-    phrases, each at its first place)."""
+    phrases, each at its first place); ``named`` holds the names the question gives (its
+    capitalised words, see ``shape.question_names``)."""
     found: list[tuple[int, int]] = []
     if kind in ("person", "place", "name"):
         # A dateline answers nothing: runs start after it.
@@ -257,11 +320,24 @@ def typed_spans(
         ]
         # A Latin name in brackets ("penyu tempurung (Caretta caretta)").
         raw += [(m.start(1), m.end(1)) for m in _LATIN_NAME_RE.finditer(sentence)]
-        raw = [r for r in raw if sentence[r[0] : r[1]].casefold() not in stopwords(lang)]
+        if kind == "place":  # "UNESCO di Paris": where UNESCO is, Paris
+            raw += [(a + m.end(), z) for a, z in raw for m in _IN_RE.finditer(sentence[a:z])]
+            raw = sorted(
+                _before_date(sentence, a, z) for a, z in raw if not _titled(sentence, raw, a)
+            )
+        raw = [
+            r
+            for r in raw
+            if sentence[r[0] : r[1]].casefold() not in stopwords(lang)
+            and not _lone_initial_verb(sentence, *r)
+        ]
         raw = _drop_descriptors(sentence, raw, asked, lang)
-        runs = [_drop_asked_title(sentence, a, z, asked, lang) for a, z in raw]
-        if kind == "place":  # "President Joe Biden" is nobody's whereabouts
-            runs = [r for r in runs if not _PERSON_TITLE_RE.match(sentence[r[0] : r[1]])]
+        runs = [
+            _strip_links(sentence, *_drop_asked_title(sentence, a, z, asked, lang), lang)
+            for a, z in raw
+        ]
+        if kind == "place":
+            runs = [r for r in runs if _may_be_place(sentence, *r)]
         # A bare number ("2005") or a date ("9-15 Oktober 2005", "Selasa") names nobody and
         # nowhere.
         runs = [r for r in runs if _names_something(sentence[r[0] : r[1]])]
@@ -274,6 +350,17 @@ def typed_spans(
             found += [j for a, z in raw if (j := _jurisdiction(sentence, a, z, asked, lang))]
         if kind == "name":  # "Kepala Badan apakah ElBaradei?": the run between the asked words
             found += [part for a, z in raw for part in _unasked_parts(sentence, a, z, asked, lang)]
+        # A name the question gives is not what it asks for: asked where or whom Kim meets,
+        # "Kim Jong-un" is no answer. (A which-question's own word may start its answer:
+        # "Bandara Polonia", asked "Apakah nama Bandara di Medan?")
+        if kind == "place":
+            found = [
+                f
+                for f in found
+                if not _is_asked(sentence[f[0] : f[1]].split()[0], set(named), lang)
+            ]
+        elif kind == "person":
+            found = [f for f in (_not_given(sentence, *f, named, lang) for f in found) if f]
     elif kind == "number":
         for m in NUMBER_PHRASE_RE.finditer(sentence):
             if _is_year(sentence, m.start(), m.group()):  # "in 2022" dates; it counts nothing

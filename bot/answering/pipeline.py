@@ -9,15 +9,23 @@ from datetime import datetime
 
 from bot import i18n
 from bot.answering.choices import Pick, clean_choice, pick_choice, split_choices
+from bot.answering.direction import agreement, asked_direction, states_direction
 from bot.answering.framing import frame
 from bot.answering.phrases import dateline_end, extend_chain, typed_phrases, typed_spans
 from bot.answering.proximity import nearness
 from bot.answering.qtype import AnswerType, answer_type, category_word
 from bot.answering.ranking import Candidate, confidence_of, ranked, share
 from bot.answering.reader import read, read_phrase, score_phrases
-from bot.answering.scoring import coverage, own_total, term_weights, weights_for
+from bot.answering.scoring import coverage, term_weights, totals, weights_for
 from bot.answering.sentences import Sentence, candidates
-from bot.answering.shape import answers_nothing, asked_terms, fits_type, shape, with_category
+from bot.answering.shape import (
+    answers_nothing,
+    asked_terms,
+    fits_type,
+    question_names,
+    shape,
+    with_category,
+)
 from bot.answering.smalltalk import smalltalk_kind, smalltalk_lang, smalltalk_reply
 from bot.answering.types import Answer, AnswerOptions, Mode
 from bot.citations import Citation, Cited
@@ -117,7 +125,7 @@ class Answerer:
         if not hits or cover < self.options.abstain_score:
             return run.finish(None, "abstained")
         snap = self.index.snapshot
-        run.total = own_total(query, weights)
+        run.totals = totals(query, weights, snap.bm25.vocab if snap.bm25 else frozenset())
         run.weights = {
             lang: weights if lang == query.lang else weights_for(query, weights, lang)
             for lang in LANGS
@@ -131,7 +139,7 @@ class Answerer:
         kind = answer_type(run.question)
         run.category = category_word(run.read_as) if kind in ("name", "place") else None
         sentences = candidates(
-            hits, snap, run.weights, total=run.total, kind=kind, question=run.read_as
+            hits, snap, run.weights, totals=run.totals, kind=kind, question=run.read_as
         )
         if not sentences:
             return run.finish(None, "abstained")
@@ -140,6 +148,7 @@ class Answerer:
         if on_draft is not None:
             on_draft(f"“{sentences[0].text}”")
         asked = asked_terms(run.read_as, run.lang, set(weights))
+        run.named = question_names(run.read_as)
         return self._read_and_frame(run, sentences, kind, asked)
 
     def _retrieve(self, run: _Run) -> tuple[list[Hit], Query, dict[str, float], float]:
@@ -202,7 +211,7 @@ class Answerer:
     ) -> Reading | None:
         """Read up to ``read_sentences`` sentences that match well enough; keep the surest."""
         eligible = [s for s in sentences if s.context_match >= self.options.min_sentence_match]
-        chosen = eligible[: self.options.read_sentences]
+        chosen = _chosen(eligible, self.options.read_sentences, kind, run.read_as)
         if self.generator.capabilities.copy_spans and (RANK_FREE_READS or kind not in FREE):
             return self._rank_phrases(run, kind, chosen, asked)
         best: Reading | None = None
@@ -243,7 +252,7 @@ class Answerer:
         """The phrases of ``sentence`` that could answer, each scored by the reader: those of
         the asked kind, and for a name or an open question the span the reader copies."""
         text = sentence.text
-        spans = [] if kind == "other" else typed_spans(text, kind, asked, sentence.lang)
+        spans = [] if kind == "other" else typed_spans(text, kind, asked, sentence.lang, run.named)
         if kind in FREE:
             budget = self.options.answer_max_tokens
             found = read(self.generator, text, run.read_as, run.lang, max_tokens=budget)
@@ -254,10 +263,12 @@ class Answerer:
         phrases = [text[a:z] for a, z in spans]
         scores = score_phrases(self.generator, text, run.read_as, run.lang, phrases)
         weights = run.weights[sentence.lang]
+        asked_way = asked_direction(run.read_as) if kind == "place" else None
         return [
             Candidate(
                 sentence, a, z, scored.logprob, scored.tokens,
-                nearness(text, sentence.lang, a, z, weights, run.total),
+                nearness(text, sentence.lang, a, z, weights, run.totals[sentence.lang]),
+                agreement(asked_way, text, a),
             )
             for (a, z), scored in zip(spans, scores, strict=True)
         ]  # fmt: skip
@@ -272,7 +283,7 @@ class Answerer:
         if kind in FREE:
             found = read(self.generator, text, question, lang, max_tokens=budget)
         else:
-            phrases = typed_phrases(text, kind, asked, sentence.lang)
+            phrases = typed_phrases(text, kind, asked, sentence.lang, run.named)
             if not phrases:
                 return None
             found = read_phrase(self.generator, text, question, lang, phrases, max_tokens=budget)
@@ -285,7 +296,9 @@ class Answerer:
         signals = {
             "share": 1.0,  # one reading, no rivals scored
             "match": sentence.match,
-            "near": nearness(text, sentence.lang, found.start, found.end, weights, run.total),
+            "near": nearness(
+                text, sentence.lang, found.start, found.end, weights, run.totals[sentence.lang]
+            ),
             "logprob": found.logprob,  # 0.0 when the backend gives none
             "coverage": run.cover,
         }
@@ -346,8 +359,10 @@ class _Run:
         self.cover = 0.0
         # The question's terms, weighted to match text in each language with.
         self.weights: dict[Lang, dict[str, float]] = {"id": {}, "en": {}}
-        self.total = 1.0  # the weight of its own terms
+        # The weight a sentence in each language holds when it states the whole question.
+        self.totals: dict[Lang, float] = {"id": 1.0, "en": 1.0}
         self.category: str | None = None  # what a which-question names ("Badan apakah")
+        self.named: frozenset[str] = frozenset()  # the names the question gives
 
     def elapsed(self) -> float:
         return (time.perf_counter() - self.started) * 1000
@@ -384,6 +399,17 @@ class _Run:
             signals=dict(signals or {}),
             withheld=withheld,
         )
+
+
+def _chosen(eligible: list[Sentence], n: int, kind: AnswerType, question: str) -> list[Sentence]:
+    """Return the best ``n`` sentences to read, and for a where-question none of which writes
+    a place the way it asks ("Di mana …" and only "ke Rusia") the best sentence that does."""
+    chosen = eligible[:n]
+    way = asked_direction(question) if kind == "place" else None
+    if way and not any(states_direction(way, s.text) for s in chosen):
+        stating = [s for s in eligible if states_direction(way, s.text)]
+        chosen += [max(stating, key=lambda s: s.match)] if stating else []
+    return chosen
 
 
 def _framed(run: _Run, reading: Reading, kind: AnswerType) -> Cited:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from bot.answering.direction import asked_direction, states_direction
 from bot.answering.qtype import AnswerType
 from bot.answering.scoring import weigh
 from bot.answering.vocab import CALENDAR, DAYS, MONTHS
@@ -27,7 +28,18 @@ RANK_BONUS = 0.3
 # when its match plus CONTEXT_SHARE of its neighbour's reaches min_sentence_match (tuned on
 # FacQA train: the answering sentence among the three read 0.853 → 0.875).
 NEIGHBOUR_BONUS = 0.15
+# A where-sentence that writes a name after the question's own preposition ("di Kota X" for
+# "Di mana …") gets this share on top.
+DIRECTION_BONUS = 0.2
 CONTEXT_SHARE = 0.5
+# A sentence that refers back to the story's subject by one of the question's own words
+# ("Pertemuan tersebut …", "The meeting …") is about what the story's lead states: it is
+# credited with this share of the question's weight that the lead holds and it lacks.
+ANAPHOR_SHARE = 0.5
+_ANAPHOR_RES: dict[Lang, re.Pattern[str]] = {
+    "id": re.compile(r"(\w+)\s+(?:tersebut|itu|ini)\b", re.IGNORECASE),
+    "en": re.compile(r"\b(?:the|this|that|these|those)\s+(\w+)", re.IGNORECASE),
+}
 _DIGIT_RE = re.compile(r"\d")
 _CAPITAL_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w-]+")
 _TIME_WORDS = frozenset(MONTHS + DAYS + CALENDAR)
@@ -75,16 +87,19 @@ def candidates(
     snap: Snapshot,
     weights: Mapping[Lang, Mapping[str, float]],
     *,
-    total: float,
+    totals: Mapping[Lang, float],
     kind: AnswerType,
     question: str,
 ) -> list[Sentence]:
     """Return every distinct sentence of ``hits``, best first; ``weights`` gives the term
-    weights to match a sentence in each language with."""
+    weights to match a sentence in each language with, ``totals`` the weight of a sentence
+    in it that states the whole question (``scoring.totals``)."""
     q_tokens = set(tokenize(question))
+    way = asked_direction(question) if kind == "place" else None
     top = hits[0].score if hits else 1.0
     seen: set[tuple[str, int]] = set()
     found: list[Sentence] = []
+    leads: dict[str, set[str]] = {}
     for rank, hit in enumerate(hits):
         lang = snap.languages[snap.article_index[hit.article.id]]
         text = hide_injections(hit.chunk.text)
@@ -94,8 +109,17 @@ def candidates(
             if (hit.article.id, start) in seen or not sentence.strip():
                 continue
             seen.add((hit.article.id, start))
-            match = min(1.0, weigh(analyze(sentence, lang), weights[lang]) / total)
+            terms = set(analyze(sentence, lang))
+            total = totals[lang]
+            match = weigh(terms, weights[lang]) / total
+            if start > 0 and _refers_back(sentence, lang, weights[lang]):
+                lead = leads.get(hit.article.id) or leads.setdefault(
+                    hit.article.id, _lead_terms(hit.article, lang)
+                )
+                match += ANAPHOR_SHARE * weigh(lead - terms, weights[lang]) / total
+            match = min(1.0, match)
             bonus = TYPE_BONUS if has_type(sentence, kind, q_tokens) else 0.0
+            bonus += DIRECTION_BONUS if states_direction(way, sentence) else 0.0
             score = match + bonus + RANK_BONUS * (hit.score / top if top else 0.0)
             found.append(Sentence(hit.article, start, end, lang, match, score, rank))
     out = [
@@ -105,6 +129,24 @@ def candidates(
     ]
     out.sort(key=lambda s: (-s.score, s.rank, s.start))
     return out
+
+
+def _refers_back(sentence: str, lang: Lang, weights: Mapping[str, float]) -> bool:
+    """Tell whether ``sentence`` names one of the question's words as something already
+    told ("Pertemuan tersebut", "the meeting")."""
+    return any(
+        set(analyze(m.group(1), lang)) & weights.keys()
+        for m in _ANAPHOR_RES[lang].finditer(sentence)
+    )
+
+
+def _lead_terms(article: Article, lang: Lang) -> set[str]:
+    """Return the index terms of the article's title and first sentence (the text may
+    start with its title)."""
+    text = article.text[:2000]
+    body = (text[s.start : s.end] for s in sentence_spans(text))
+    first = next((b for b in body if b.strip() != article.title.strip()), "")
+    return set(analyze(f"{article.title}\n{first}", lang))
 
 
 def _neighbour_matches(sentences: Sequence[Sentence]) -> list[float]:

@@ -35,6 +35,9 @@ _MONTHS = alternation(MONTHS)
 # "akhir 2007", "early March": the part of the year is part of the date.
 _DATE_LEAD = r"(?:(?:akhir|awal|pertengahan|early|late|mid|end of|beginning of)\s+)?"
 DATE_RE = re.compile(
+    # a period between two years ("antara tahun 2006 dan 2008", "from 2006 to 2008")
+    r"\b(?:antara|between|dari|from)\s+(?:(?:tahun|year)\s+)?(?:1[89]|20)\d\d\s+"
+    r"(?:dan|and|hingga|sampai|to|until)\s+(?:(?:tahun|year)\s+)?(?:1[89]|20)\d\d\b|"
     rf"\b\d{{1,2}}(?:\s?[-–]\s?\d{{1,2}})?\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b|\b{_DATE_LEAD}"
     rf"(?:{_MONTHS})\s+\d{{4}}\b|\b(?:{_MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?\b"
     rf"|\b\d{{1,2}}/\s?\d{{1,2}}(?:/\d{{2,4}})?\b"
@@ -104,6 +107,21 @@ def cut_restatement(
     return start, end
 
 
+# A comma and a conjunction start a new clause ("amunisi, dan harga yang diminta …"): unless
+# the span lists things ("A, B, dan C"), its answer ends before them.
+_CLAUSE_RE = re.compile(
+    r",\s+(?:dan|tetapi|namun|sedangkan|sementara|serta|and|but|while|whereas)\s", re.IGNORECASE
+)
+
+
+def cut_clause(text: str, start: int, end: int) -> tuple[int, int]:
+    """End ``text[start:end]`` before a second clause it runs on into (not in a list)."""
+    m = _CLAUSE_RE.search(text, start, end)
+    if m is None or "," in text[start : m.start()] or not text[start : m.start()].strip():
+        return start, end
+    return start, m.start()
+
+
 def answers_nothing(span: str, asked: set[str], lang: Lang) -> bool:
     """Tell whether ``span`` holds no content word beyond the question's own."""
     terms = set(analyze(span, lang))
@@ -152,6 +170,8 @@ def shape(
     # A date in brackets is the answer to "when", not a restatement ("Rabu (10/8)").
     cut = kind != "time"
     a, z = cut_restatement(text, start, end, asked, lang) if cut else (start, end)
+    if cut and kind != "number":
+        a, z = cut_clause(text, a, z)
     if kind in ("number", "time"):
         a, z = number_phrase(text, a, z, kind)
     if kind == "time":  # "tahun 2003" is how a year is answered, whatever the question says
@@ -164,6 +184,19 @@ def shape(
 def asked_terms(question: str, lang: Lang, query_terms: set[str]) -> set[str]:
     """Return what the question already says: its tokens, its terms and their translations."""
     return set(tokenize(question)) | set(analyze(question, lang)) | query_terms
+
+
+_QUESTION_NAME_RE = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’.-]*")
+
+
+def question_names(question: str) -> frozenset[str]:
+    """Return the tokens of the names a question gives: its capitalised words but the first
+    ("Di mana Putin dan Kim akan bertemu?" - putin, kim); none when it is all in capitals."""
+    if question == question.upper():
+        return frozenset()
+    return frozenset(
+        t for m in _QUESTION_NAME_RE.finditer(question.strip()) for t in tokenize(m.group())
+    )
 
 
 def with_category(

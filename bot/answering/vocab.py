@@ -19,3 +19,28 @@ TIME_OF_DAY = "hari ini|pagi|siang|sore|malam|morning|evening|night|lalu|ago|dep
 def alternation(words: list[str]) -> str:
     """Return ``words`` as a regex alternation (no group)."""
     return "|".join(words)
+
+
+# Titles a name is written with, Indonesian and English: a cross-lingual answer says them in
+# the asker's language ("Presiden Putin" asked in English: "President Putin"). Longest first.
+TITLES: tuple[tuple[str, str], ...] = (
+    ("Wakil Presiden", "Vice President"),
+    ("Perdana Menteri", "Prime Minister"),
+    ("Menteri Luar Negeri", "Foreign Minister"),
+    ("Menteri Pertahanan", "Defence Minister"),
+    ("Duta Besar", "Ambassador"),
+    ("Juru Bicara", "Spokesperson"),
+    ("Wali Kota", "Mayor"),
+    ("Presiden", "President"),
+    ("Menteri", "Minister"),
+    ("Gubernur", "Governor"),
+    ("Jenderal", "General"),
+    ("Kanselir", "Chancellor"),
+    ("Raja", "King"),
+    ("Ratu", "Queen"),
+    ("Pangeran", "Prince"),
+    ("Paus", "Pope"),
+    ("Senator", "Senator"),
+    ("Direktur", "Director"),
+    ("Ketua", "Chair"),
+)
