@@ -223,6 +223,11 @@ def test_free_text_is_aligned_onto_the_sentence_or_is_no_answer() -> None:
          "Foreign Minister Retno Marsudi [1]."),
         ("President Joe Biden", "Siapa yang berpidato?", "person", "id", "en",
          "Presiden Joe Biden [1]."),
+        # ... but an office stays as the news writes it
+        ("Menteri Hukum dan Hak Asasi Manusia", "Who led the team?", "person", "en", "id",
+         "Menteri Hukum dan Hak Asasi Manusia [1]."),
+        ("Menteri Pertanian Anton Apriyantono", "Who opened it?", "person", "en", "id",
+         "Menteri Pertanian Anton Apriyantono [1]."),
         ("Presidential Palace", "Di mana dia berpidato?", "place", "id", "en",
          "Di Presidential Palace [1]."),
         ("1977", "Kapan pidato itu disampaikan?", "time", "id", "id", "Pada 1977 [1]."),

@@ -7,7 +7,7 @@ import re
 from bot.answering.qtype import AnswerType, place_preposition
 from bot.answering.shape import NUMBER_PHRASE_RE
 from bot.answering.vocab import MONTHS, TITLES, alternation
-from retrieval.analysis import Lang, tokenize
+from retrieval.analysis import Lang, stem, tokenize
 from retrieval.crosslingual import Lexicon, load_lexicon, other, written_form
 
 _PREPOSITIONS: dict[Lang, frozenset[str]] = {
@@ -81,17 +81,26 @@ def _is_count(token: str, lexicon: Lexicon, source: Lang) -> bool:
 
 def translate_title(span: str, source: Lang) -> str:
     """Say a name's leading title in the other language ("Presiden Vladimir Putin" -
-    "President Vladimir Putin"); other spans are returned as they are."""
+    "President Vladimir Putin"); other spans are returned as they are, an office among them
+    ("Menteri Hukum dan Hak Asasi Manusia", "Menteri Pertanian Anton Apriyantono": what
+    follows the title is not a name alone)."""
     for id_title, en_title in TITLES:
         title, said = (id_title, en_title) if source == "id" else (en_title, id_title)
-        rest = span[len(title) :]
-        if (
-            span[: len(title)].casefold() == title.casefold()
-            and rest[:1] == " "
-            and rest[1:2].isupper()
-        ):
+        head, rest = span[: len(title)], span[len(title) :]
+        if head.casefold() == title.casefold() and rest[:1] == " " and _names_only(rest, source):
             return said + rest
     return span
+
+
+def _names_only(words: str, lang: Lang) -> bool:
+    """Tell whether ``words`` are a name: capitalised, the first no word the lexicon
+    translates into another ("Pertanian": agriculture; "Putin" is Putin in both)."""
+    tokens = words.split()
+    if not tokens or not all(t[:1].isupper() for t in tokens):
+        return False
+    first = tokenize(tokens[0])
+    found = load_lexicon(lang).lookup(first)
+    return not found or bool(set(stem(first, other(lang))) & set(found[0].terms))
 
 
 def _drop_leading(span: str, words: frozenset[str]) -> str:
