@@ -606,6 +606,10 @@ def test_an_office_not_asked_about_its_holder_is_no_whereabouts() -> None:
          ["Jerman"]),
         ("Dimanakah UNESCO mengumumkan pengakuan atas keris Indonesia?",
          "Pengakuan itu diumumkan oleh UNESCO di Paris 25 November 2005.", ["Paris"]),
+        # two dates joined by "dan" are no place
+        ("Di negara bagian manakah Cape Canaveral berada?",
+         "Peluncuran dari Cape Canaveral, Florida, pada 20 Agustus dan 8 September 1975.",
+         ["Florida"]),
         # ... chained on; and a titled person is no place
         ("Dimanakah International Rice Conference 2005 berlangsung?",
          "Demikian dikemukakan Direktur Jenderal International Rice Research Institute (IRRI) "

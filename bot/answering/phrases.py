@@ -11,9 +11,11 @@ from retrieval.analysis import Lang, analyze, stopwords, tokenize
 
 # A run of capitalised words (or numbers inside a name: "GA-181", "Universiade 2005"), with
 # the short lower-case links names carry ("bin", "van", "de", "al-", "dan" is not one).
+_LINKS = "bin binti van von de der da di la al el dos del of the untuk dan".split()
+_RUN_LINKS = frozenset(_LINKS)
 _NAME_RUN_RE = re.compile(
-    r"(?:\b[A-Z][\w'’.-]*|\b\d+[\w-]*)(?:\s+(?:(?:bin|binti|van|von|de|der|da|di|la|al|el|dos|"
-    r"del|of|the|untuk|dan)\s+)?(?:[A-Z][\w'’.-]*|\d+[\w-]*))*"
+    rf"(?:\b[A-Z][\w'’.-]*|\b\d+[\w-]*)(?:\s+(?:(?:{alternation(_LINKS)})\s+)?"
+    r"(?:[A-Z][\w'’.-]*|\d+[\w-]*))*"
     # its acronym, or what the acronym stands for: "Institut Teknologi Bandung (ITB)", "JICA
     # (Japan International Cooperation Agency)"
     r"(?:\s*\([A-Z][\w-]*(?:\s+(?:(?:of|for|and|the|dan|untuk)\s+)?[A-Z][\w-]*){0,6}\))?"
@@ -136,8 +138,9 @@ _TIME_WORD_SET = frozenset(w.casefold() for w in (*DAYS, *MONTHS))
 
 
 def _names_something(run: str) -> bool:
-    """Tell whether a capitalised run names something: not a bare number nor a date."""
-    words = tokenize(run)
+    """Tell whether a capitalised run names something: not a bare number nor a date (nor
+    two joined by a link word: "20 Agustus dan 8 September 1975")."""
+    words = [w for w in tokenize(run) if w not in _RUN_LINKS]
     if not _CAPITAL_RE.search(run):
         return False
     return not all(w in _TIME_WORD_SET or w.replace("-", "").isdigit() for w in words)
