@@ -108,14 +108,7 @@ class Answerer:
         """
         run = _Run(self, question, choices)
         if previous is not None:
-            follow = contextualize(
-                run.question,
-                previous.question,
-                previous.answer,
-                lang=run.lang,
-                crosslingual=self.options.crosslingual,
-            )
-            run.read_as, run.context = follow.question, follow.terms
+            self._follow(run, previous)
         talk = smalltalk_kind(run.question)
         if talk is not None and not run.options:
             lang = smalltalk_lang(run.question)
@@ -150,6 +143,18 @@ class Answerer:
         asked = asked_terms(run.read_as, run.lang, set(weights))
         run.named = question_names(run.read_as)
         return self._read_and_frame(run, sentences, kind, asked)
+
+    def _follow(self, run: _Run, previous: Turn) -> None:
+        """Read ``run``'s question after the ``previous`` turn: its referent spelled out,
+        the previous question's key terms added, lighter."""
+        follow = contextualize(
+            run.question,
+            previous.question,
+            previous.answer,
+            lang=run.lang,
+            crosslingual=self.options.crosslingual,
+        )
+        run.read_as, run.context = follow.question, follow.terms
 
     def _retrieve(self, run: _Run) -> tuple[list[Hit], Query, dict[str, float], float]:
         snap = self.index.snapshot
