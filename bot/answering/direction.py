@@ -36,6 +36,7 @@ _WRITTEN: dict[str, Direction] = {
     "dari": "from", "asal": "from", "from": "from",
 }  # fmt: skip
 _LAST_WORD_RE = re.compile(r"(?<!\S)(\w+)$")
+_WORD_BEFORE_NAME_RE = re.compile(r"(?<!\w)(\w+)\s+(?=[A-Z])")
 
 
 def asked_direction(question: str) -> Direction | None:
@@ -73,7 +74,6 @@ def states_direction(asked: Direction | None, text: str) -> bool:
     """Tell whether ``text`` writes a capitalised name after the asked preposition."""
     if asked is None:
         return False
-    for m in re.finditer(r"(?<!\w)(\w+)\s+(?=[A-Z])", text):
-        if _WRITTEN.get(m.group(1).casefold()) == asked:
-            return True
-    return False
+    return any(
+        _WRITTEN.get(m.group(1).casefold()) == asked for m in _WORD_BEFORE_NAME_RE.finditer(text)
+    )

@@ -48,14 +48,14 @@ def gloss(span: str, source: Lang) -> str | None:
     if not tokens or len(tokens) > 4:
         return None
     lexicon = load_lexicon(source)
-    found = lexicon.lookup(tokens)
-    if found:
-        return written_form(found[0], other(source))
+    whole = _lexicon_gloss(tokens, lexicon, source)
+    if whole is not None:
+        return whole
     if len(tokens) > COUNT_GLOSS_WORDS or not _is_count(tokens[0], lexicon, source):
         return None
     words = []
     for token in tokens:
-        said = token if token[:1].isdigit() else _word_gloss(token, lexicon, source)
+        said = token if token[:1].isdigit() else _lexicon_gloss([token], lexicon, source)
         if said is None:
             return None
         words.append(said)
@@ -66,8 +66,9 @@ def gloss(span: str, source: Lang) -> str | None:
 COUNT_GLOSS_WORDS = 3
 
 
-def _word_gloss(token: str, lexicon: Lexicon, source: Lang) -> str | None:
-    found = lexicon.lookup([token])
+def _lexicon_gloss(tokens: list[str], lexicon: Lexicon, source: Lang) -> str | None:
+    """Return the written form of the lexicon's first translation of ``tokens``, if any."""
+    found = lexicon.lookup(tokens)
     return written_form(found[0], other(source)) if found else None
 
 
@@ -75,7 +76,7 @@ def _is_count(token: str, lexicon: Lexicon, source: Lang) -> bool:
     """Tell whether ``token`` is a number, in digits or in words ("empat": four)."""
     if token[:1].isdigit():
         return True
-    said = _word_gloss(token, lexicon, source)
+    said = _lexicon_gloss([token], lexicon, source)
     return said is not None and NUMBER_PHRASE_RE.fullmatch(said) is not None
 
 

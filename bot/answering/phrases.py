@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 
 from bot.answering.qtype import AnswerType
 from bot.answering.shape import DATE_RE, NUMBER_PHRASE_RE
@@ -115,7 +116,7 @@ def _word_spans(text: str, a: int, z: int) -> list[tuple[int, int]]:
 
 
 def _leading(
-    text: str, words: list[tuple[int, int]], asked: set[str], lang: Lang, is_asked: bool
+    text: str, words: list[tuple[int, int]], asked: AbstractSet[str], lang: Lang, is_asked: bool
 ) -> int:
     """Count the words at the start of ``words`` that are (or, with False, are not) asked."""
     n = 0
@@ -256,13 +257,13 @@ def _not_given(
     word, the rest of it); asked who heads Bapedalda Bali, "Bali Ni Wayan Sutji" is "Ni
     Wayan Sutji"."""
     words = _word_spans(text, a, z)
-    n = _leading(text, words, set(named), lang, True)
+    n = _leading(text, words, named, lang, True)
     if n == 0:
         return a, z
     return (words[n][0], z) if len(words) - n >= 2 else None
 
 
-def _is_asked(word: str, asked: set[str], lang: Lang) -> bool:
+def _is_asked(word: str, asked: AbstractSet[str], lang: Lang) -> bool:
     tokens, terms = set(tokenize(word)), set(analyze(word, lang))
     return bool(tokens) and (tokens <= asked or (bool(terms) and terms <= asked))
 
@@ -358,9 +359,7 @@ def typed_spans(
         # "Bandara Polonia", asked "Apakah nama Bandara di Medan?")
         if kind == "place":
             found = [
-                f
-                for f in found
-                if not _is_asked(sentence[f[0] : f[1]].split()[0], set(named), lang)
+                f for f in found if not _is_asked(sentence[f[0] : f[1]].split()[0], named, lang)
             ]
         elif kind == "person":
             found = [f for f in (_not_given(sentence, *f, named, lang) for f in found) if f]

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from bot import i18n
 from bot.answering.choices import Pick, clean_choice, pick_choice, split_choices
-from bot.answering.direction import agreement, asked_direction, states_direction
+from bot.answering.direction import Direction, agreement, asked_direction, states_direction
 from bot.answering.framing import frame
 from bot.answering.phrases import dateline_end, extend_chain, typed_phrases, typed_spans
 from bot.answering.proximity import nearness
@@ -118,7 +118,6 @@ class Answerer:
         if not hits or cover < self.options.abstain_score:
             return run.finish(None, "abstained")
         snap = self.index.snapshot
-        run.totals = totals(query, weights, snap.bm25.vocab if snap.bm25 else frozenset())
         run.weights = {
             lang: weights if lang == query.lang else weights_for(query, weights, lang)
             for lang in LANGS
@@ -131,6 +130,7 @@ class Answerer:
                 return run.finish(_cite_choice(pick), "choice")
         kind = answer_type(run.question)
         run.category = category_word(run.read_as) if kind in ("name", "place") else None
+        run.way = asked_direction(run.read_as) if kind == "place" else None
         sentences = candidates(
             hits, snap, run.weights, totals=run.totals, kind=kind, question=run.read_as
         )
@@ -175,7 +175,8 @@ class Answerer:
             search_query(snap, query, k=k) if now is None else timed_hits(snap, query, window, k=k)
         )
         weights = term_weights(snap, query)
-        cover = coverage(hits, snap, query, weights)
+        run.totals = totals(query, weights, snap.bm25.vocab if snap.bm25 else frozenset())
+        cover = coverage(hits, snap, query, weights, run.totals)
         run.timings["retrieve"] = run.elapsed()
         return hits, query, weights, cover
 
@@ -216,7 +217,7 @@ class Answerer:
     ) -> Reading | None:
         """Read up to ``read_sentences`` sentences that match well enough; keep the surest."""
         eligible = [s for s in sentences if s.context_match >= self.options.min_sentence_match]
-        chosen = _chosen(eligible, self.options.read_sentences, kind, run.read_as)
+        chosen = _chosen(eligible, self.options.read_sentences, run.way)
         if self.generator.capabilities.copy_spans and (RANK_FREE_READS or kind not in FREE):
             return self._rank_phrases(run, kind, chosen, asked)
         best: Reading | None = None
@@ -268,12 +269,11 @@ class Answerer:
         phrases = [text[a:z] for a, z in spans]
         scores = score_phrases(self.generator, text, run.read_as, run.lang, phrases)
         weights = run.weights[sentence.lang]
-        asked_way = asked_direction(run.read_as) if kind == "place" else None
         return [
             Candidate(
                 sentence, a, z, scored.logprob, scored.tokens,
                 nearness(text, sentence.lang, a, z, weights, run.totals[sentence.lang]),
-                agreement(asked_way, text, a),
+                agreement(run.way, text, a),
             )
             for (a, z), scored in zip(spans, scores, strict=True)
         ]  # fmt: skip
@@ -368,6 +368,7 @@ class _Run:
         self.totals: dict[Lang, float] = {"id": 1.0, "en": 1.0}
         self.category: str | None = None  # what a which-question names ("Badan apakah")
         self.named: frozenset[str] = frozenset()  # the names the question gives
+        self.way: Direction | None = None  # which way a where-question asks (at, to, from)
 
     def elapsed(self) -> float:
         return (time.perf_counter() - self.started) * 1000
@@ -406,11 +407,10 @@ class _Run:
         )
 
 
-def _chosen(eligible: list[Sentence], n: int, kind: AnswerType, question: str) -> list[Sentence]:
-    """Return the best ``n`` sentences to read, and for a where-question none of which writes
-    a place the way it asks ("Di mana …" and only "ke Rusia") the best sentence that does."""
+def _chosen(eligible: list[Sentence], n: int, way: Direction | None) -> list[Sentence]:
+    """Return the best ``n`` sentences to read, and for a where-question (asked ``way``) none
+    of which writes a place that way ("Di mana …" and only "ke Rusia") the best that does."""
     chosen = eligible[:n]
-    way = asked_direction(question) if kind == "place" else None
     if way and not any(states_direction(way, s.text) for s in chosen):
         stating = [s for s in eligible if states_direction(way, s.text)]
         chosen += [max(stating, key=lambda s: s.match)] if stating else []

@@ -98,15 +98,20 @@ def weights_for(query: Query, weights: Mapping[str, float], lang: Lang) -> dict[
 
 
 def coverage(
-    hits: list[Hit], snap: Snapshot, query: Query, weights: Mapping[str, float] | None = None
+    hits: list[Hit],
+    snap: Snapshot,
+    query: Query,
+    weights: Mapping[str, float] | None = None,
+    held: Mapping[Lang, float] | None = None,
 ) -> float:
     """Share of the question's idf weight found in one of the best passages (0..1);
-    ``weights`` are the query's ``term_weights`` when the caller has them already."""
+    ``weights`` are the query's ``term_weights`` and ``held`` its ``totals`` when the caller
+    has them already."""
     if not hits or snap.bm25 is None:
         return 0.0
     weighted = term_weights(snap, query) if weights is None else weights
     by_lang = {lang: weights_for(query, weighted, lang) for lang in LANGS}
-    total = totals(query, weighted, snap.bm25.vocab)
+    total = totals(query, weighted, snap.bm25.vocab) if held is None else held
     best = 0.0
     for hit in hits[:3]:
         lang = snap.languages[snap.article_index[hit.article.id]]

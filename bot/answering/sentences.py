@@ -113,10 +113,9 @@ def candidates(
             total = totals[lang]
             match = weigh(terms, weights[lang]) / total
             if start > 0 and _refers_back(sentence, lang, weights[lang]):
-                lead = leads.get(hit.article.id) or leads.setdefault(
-                    hit.article.id, _lead_terms(hit.article, lang)
-                )
-                match += ANAPHOR_SHARE * weigh(lead - terms, weights[lang]) / total
+                if hit.article.id not in leads:
+                    leads[hit.article.id] = _lead_terms(hit.article, lang)
+                match += ANAPHOR_SHARE * weigh(leads[hit.article.id] - terms, weights[lang]) / total
             match = min(1.0, match)
             bonus = TYPE_BONUS if has_type(sentence, kind, q_tokens) else 0.0
             bonus += DIRECTION_BONUS if states_direction(way, sentence) else 0.0
