@@ -92,6 +92,25 @@ def test_a_title_that_repeats_the_question_is_dropped_from_a_name() -> None:
     assert typed_phrases(sentence, "person", asked, "id") == ["John Kirby"]
 
 
+def test_a_title_the_question_says_in_the_other_language_is_dropped_too() -> None:
+    # "Who spoke for the National Security Council?": its terms, translated, are asked, but
+    # no English word is "juru"; the title is one (vocab.TITLES).
+    sentence = "Juru Bicara Dewan Keamanan Nasional John Kirby mengatakan hal itu."
+    asked = {"bicara", "dewan", "aman", "nasional", "spoke", "council", "secur"}
+
+    assert typed_phrases(sentence, "person", asked, "id") == ["John Kirby"]
+    # a place is never the name after a titled person's: asked where PT TPPI's plant is
+    asked = asked_terms("Dimanakah letak pabrik PT TPPI?", "id", set())
+    sentence = "Direktur PT TPPI Bambang Aji menjelaskan hal itu di Tuban, Jawa Timur."
+    assert "Bambang Aji" not in typed_phrases(sentence, "place", asked, "id")
+    # ... and an asked title still leaves the organisation it is held in
+    asked = asked_terms("Menjadi wakil presiden di manakah, Michael Shifter", "id", set())
+    sentence = "Michael Shifter, Wakil Presiden Dialog Inter Amerika, mengatakan hal itu."
+    assert "Dialog Inter Amerika" in typed_phrases(sentence, "place", asked, "id")
+    # a title alone before the name stays: it is said in the asker's language
+    assert "Presiden Putin" in typed_phrases("Presiden Putin menyambut Kim.", "person", set(), "id")
+
+
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
@@ -230,6 +249,14 @@ def test_free_text_is_aligned_onto_the_sentence_or_is_no_answer() -> None:
          "Menteri Pertanian Anton Apriyantono [1]."),
         ("Presidential Palace", "Di mana dia berpidato?", "place", "id", "en",
          "Di Presidential Palace [1]."),
+        # a country is said in the asker's language, the news's name beside it
+        ("Jerman", "With which country did the EU negotiate?", "place", "en", "id",
+         "In Germany (Jerman) [1]."),
+        ("Kourou, Perancis", "Where was it launched?", "place", "en", "id",
+         "In Kourou, France [1]."),
+        ("Colombia", "Di negara mana pemilu itu digelar?", "place", "id", "en",
+         "Di Kolombia (Colombia) [1]."),
+        ("Jerman", "Di negara mana?", "place", "id", "id", "Di Jerman [1]."),
         ("1977", "Kapan pidato itu disampaikan?", "time", "id", "id", "Pada 1977 [1]."),
         ("tahun 1982", "Kapan pembantaian terjadi?", "time", "id", "id", "Pada tahun 1982 [1]."),
         ("sejak 2001", "Sejak kapan?", "time", "id", "id", "Sejak 2001 [1]."),
@@ -282,6 +309,13 @@ def test_a_place_written_the_asked_way_outranks_one_written_otherwise() -> None:
     to_place = replace(_candidate(logprob=-4.0, near=0.1), direction=-1.0)
 
     assert ranked([to_place, at_place]) == [at_place, to_place]
+
+
+def test_a_number_measuring_the_asked_thing_outranks_a_likelier_one_that_does_not() -> None:
+    turtles = replace(_candidate(logprob=-7.0, near=0.2), unit=1.0)  # "1.200 ekor penyu"
+    distance = replace(_candidate(logprob=-4.0, near=0.2), unit=-1.0)  # "17,5 kilometer"
+
+    assert ranked([distance, turtles]) == [turtles, distance]
 
 
 def test_the_names_a_question_gives_are_its_capitalised_words_but_the_first() -> None:
@@ -344,6 +378,16 @@ def test_a_year_is_no_count() -> None:
 
     assert "2022" not in phrases
     assert "more than 10,000 monkeypox cases" in phrases
+
+
+def test_a_number_word_inside_another_word_is_no_number() -> None:
+    # "tempat" (place) holds "empat" (four): read as a count it made "Empat penyu" up.
+    sentence = "Pantai itu, tempat penyu belimbing bertelur, membentang sepanjang 17,5 kilometer."
+
+    phrases = phrases_for("Berapa jumlah penyu belimbing di pantai itu?", sentence, "number")
+
+    assert phrases and all("empat" not in p.casefold() for p in phrases)
+    assert "17,5 kilometer" in phrases
 
 
 def test_a_which_organisation_answer_is_the_run_between_the_questions_own_words() -> None:
@@ -625,3 +669,12 @@ def test_place_candidates_are_the_places_the_news_writes(
     question: str, sentence: str, expected: list[str]
 ) -> None:
     assert phrases_for(question, sentence, "place") == expected
+
+
+def test_a_year_before_a_name_is_not_part_of_it() -> None:
+    sentence = "Sejak 1992 Danau Beratan dan Danau Tamblingan di Kabupaten Buleleng dilindungi."
+
+    phrases = phrases_for("Di provinsi manakah lokasi Danau Buyan?", sentence, "place")
+
+    assert "Kabupaten Buleleng" in phrases
+    assert not any(p.startswith("1992") for p in phrases)

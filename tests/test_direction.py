@@ -5,6 +5,12 @@ from __future__ import annotations
 import pytest
 
 from bot.answering.direction import agreement, asked_direction, states_direction
+from bot.answering.ranking import Candidate, ranked, stated_the_asked_way
+from bot.answering.sentences import Sentence
+from retrieval.documents import Article
+
+TRAVEL = "Kim berencana pergi ke Vladivostok untuk bertemu Presiden Putin."
+VENUE = "Pertemuan itu akan berlangsung di Kota Vladivostok, di pantai timur Rusia."
 
 
 @pytest.mark.parametrize(
@@ -45,3 +51,37 @@ def test_a_sentence_states_a_place_the_asked_way_only_before_a_name() -> None:
     assert not states_direction("at", "Kim berangkat ke Rusia pada Selasa.")
     assert not states_direction("at", "Pertemuan itu berlangsung di sana.")
     assert not states_direction(None, "Pertemuan akan berlangsung di Kota Vladivostok.")
+
+
+def test_the_place_answered_is_cited_where_it_is_written_the_asked_way() -> None:
+    article = Article(id="a", title="", text=f"{TRAVEL} {VENUE}", date=None)
+    travel = Sentence(article, 0, len(TRAVEL), "id", match=0.8, score=1.4, rank=0)
+    at = len(TRAVEL) + 1
+    venue = Sentence(article, at, at + len(VENUE), "id", match=0.5, score=1.1, rank=0)
+    to_city = Candidate(
+        travel, TRAVEL.index("Vladivostok"), TRAVEL.index(" untuk"), -5.8, 4, 0.5, -1.0
+    )
+    in_city = Candidate(venue, VENUE.index("Kota"), VENUE.index(","), -10.9, 5, 0.0, 1.0)
+    russia = Candidate(venue, VENUE.rindex("Rusia"), len(VENUE) - 1, -7.0, 2, 0.0, 1.0)
+
+    assert ranked([to_city, in_city, russia])[0] is to_city  # the likelier, nearer phrase …
+    # … is answered from the sentence that writes it the asked way ("di Kota Vladivostok")
+    assert stated_the_asked_way(to_city, [to_city, in_city, russia]) is in_city
+    assert stated_the_asked_way(in_city, [to_city, in_city]) is in_city
+    assert stated_the_asked_way(to_city, [to_city, russia]) is to_city  # another place: no
+
+
+def test_a_place_is_never_swapped_for_a_wider_or_another_one() -> None:
+    article = Article(id="a", title="", text=f"{TRAVEL} {VENUE}", date=None)
+    travel = Sentence(article, 0, len(TRAVEL), "id", match=0.8, score=1.4, rank=0)
+    at = len(TRAVEL) + 1
+    venue = Sentence(article, at, at + len(VENUE), "id", match=0.5, score=1.1, rank=0)
+    # "Kota Vladivostok" (written with no preposition) and "Rusia" (written with "di")
+    unknown = Candidate(venue, VENUE.index("Kota"), VENUE.index(","), -10.9, 5, 0.0, 0.0)
+    wider = Candidate(venue, VENUE.rindex("Rusia"), len(VENUE) - 1, -7.0, 2, 0.0, 1.0)
+    to_city = Candidate(
+        travel, TRAVEL.index("Vladivostok"), TRAVEL.index(" untuk"), -5.8, 4, 0.5, -1.0
+    )
+
+    assert stated_the_asked_way(unknown, [unknown, wider]) is unknown  # no way told: it stays
+    assert stated_the_asked_way(to_city, [to_city, wider]) is to_city

@@ -6,7 +6,7 @@ import re
 
 from bot.answering.qtype import AnswerType, place_preposition
 from bot.answering.shape import NUMBER_PHRASE_RE
-from bot.answering.vocab import MONTHS, TITLES, alternation
+from bot.answering.vocab import MONTHS, PLACE_NAMES, TITLES, alternation
 from retrieval.analysis import Lang, stem, tokenize
 from retrieval.crosslingual import Lexicon, load_lexicon, other, written_form
 
@@ -93,6 +93,31 @@ def translate_title(span: str, source: Lang) -> str:
     return span
 
 
+def say_places(span: str, source: Lang) -> str:
+    """Say the countries and regions of a place span in the other language: a place alone
+    with its source name after it ("Jerman" - "Germany (Jerman)"), a chain part by part
+    ("Kourou, Perancis" - "Kourou, France")."""
+    parts = span.split(", ")
+    said = [_PLACE_SAID[source].get(part.casefold(), part) for part in parts]
+    if said == parts:
+        return span
+    return f"{said[0]} ({span})" if len(parts) == 1 else ", ".join(said)
+
+
+def _place_said(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Map each name (case-folded) to its first rendering in the other language."""
+    out: dict[str, str] = {}
+    for name, said in pairs:
+        out.setdefault(name.casefold(), said)
+    return out
+
+
+_PLACE_SAID: dict[Lang, dict[str, str]] = {
+    "id": _place_said(PLACE_NAMES),
+    "en": _place_said(tuple((en, id_) for id_, en in PLACE_NAMES)),
+}
+
+
 def _names_only(words: str, lang: Lang) -> bool:
     """Tell whether ``words`` are a name: capitalised, the first no word the lexicon
     translates into another ("Pertanian": agriculture; "Putin" is Putin in both)."""
@@ -137,7 +162,7 @@ def frame(
             meaning = gloss(body, source_lang)
             quoted = f"“{body}”" + (f" ({meaning})" if meaning else "")
             return f"{quoted} {marker}."
-        body = translate_title(body, source_lang)
+        body = say_places(translate_title(body, source_lang), source_lang)
     if kind == "place" and body.split(" ", 1)[0].lower() not in _PREPOSITIONS[lang]:
         if lang == "id":
             prep = place_preposition(question)

@@ -7,7 +7,7 @@ from collections.abc import Set as AbstractSet
 
 from bot.answering.qtype import AnswerType
 from bot.answering.shape import DATE_RE, NUMBER_PHRASE_RE
-from bot.answering.vocab import DAYS, MONTHS, alternation
+from bot.answering.vocab import DAYS, MONTHS, TITLES, alternation
 from retrieval.analysis import Lang, analyze, stopwords, tokenize
 
 # A run of capitalised words (or numbers inside a name: "GA-181", "Universiade 2005"), with
@@ -43,6 +43,7 @@ _DATELINE_RE = re.compile(
     r"(?:,\s*[A-Z][\w.]*(?:\s\(\d{1,2}/\d{1,2}(?:/\d{2,4})?\))?|\s\([A-Z][\w.]*\))\s*[-–—]"
 )
 _CAPITAL_RE = re.compile(r"[A-Z]")
+_BARE_NUMBER_RE = re.compile(r"\d[\d.,]*")
 _LATIN_NAME_RE = re.compile(r"\(([A-Z][a-z]+(?: [a-z]+){1,2})\)")
 
 
@@ -77,7 +78,8 @@ def _new(span: str, asked: set[str], lang: Lang) -> bool:
 
 def _strip_links(text: str, a: int, z: int, lang: Lang) -> tuple[int, int]:
     """Drop a trailing link word ("dan", "of") or full stop a name run swallowed, and leading
-    words that are capitalised only because they start the sentence ("Menurut Ketua …")."""
+    words that are capitalised only because they start the sentence ("Menurut Ketua …") or
+    are a bare number ("1992 Danau Beratan")."""
     piece = text[a:z]
     m = re.search(r"(?:\s+(?:dan|of|the|untuk|di|de|la))+$|[.]$", piece)
     if m:
@@ -88,7 +90,12 @@ def _strip_links(text: str, a: int, z: int, lang: Lang) -> tuple[int, int]:
         if head is None or head.end() >= z - a:
             break
         word = head.group().strip().casefold()
-        if word in stop or (_initial(text, a) and _INITIAL_VERB_RE.match(word)):
+        # a year or count before a name starts no name ("sejak 1992 Danau Beratan")
+        if (
+            word in stop
+            or _BARE_NUMBER_RE.fullmatch(word)
+            or (_initial(text, a) and _INITIAL_VERB_RE.match(word))
+        ):
             a += head.end()
             continue
         break
@@ -125,12 +132,32 @@ def _leading(
     return n
 
 
-def _drop_asked_title(text: str, a: int, z: int, asked: set[str], lang: Lang) -> tuple[int, int]:
+def _drop_asked_title(
+    text: str, a: int, z: int, asked: set[str], lang: Lang, person: bool
+) -> tuple[int, int]:
     """Drop a title of two or more words that only repeats the question ("Juru Bicara Dewan
-    Keamanan Nasional John Kirby" asked for the spokesman: John Kirby)."""
+    Keamanan Nasional John Kirby" asked for the spokesman: John Kirby); its title word may
+    be one the question says in the other language ("Who spoke for the National Security
+    Council?"; only when a person is asked: a place never starts with a titled person's
+    name, "Direktur PT TPPI Bambang Aji")."""
     words = _word_spans(text, a, z)
     n = _leading(text, words[:-1], asked, lang, True)  # the name's last word always stays
+    title = _title_words(text, a)
+    if person and title and n < title:  # a title, then words the question asks about
+        more = _leading(text, words[title:-1], asked, lang, True)
+        n = title + more if more else n
     return (words[n][0], z) if n >= 2 else (a, z)
+
+
+_TITLE_RE = re.compile(
+    rf"(?:{alternation(sorted({t for pair in TITLES for t in pair}, key=len, reverse=True))})\b"
+)
+
+
+def _title_words(text: str, a: int) -> int:
+    """Return how many words of a title ("Juru Bicara", "Presiden") start ``text[a:]``."""
+    m = _TITLE_RE.match(text, a) or _PERSON_TITLE_RE.match(text, a)
+    return len(m.group().split()) if m else 0
 
 
 # A place is written as a chain of up to this many names ("Desa X, Kecamatan Y, Kabupaten Z").
@@ -337,7 +364,9 @@ def typed_spans(
         ]
         raw = _drop_descriptors(sentence, raw, asked, lang)
         runs = [
-            _strip_links(sentence, *_drop_asked_title(sentence, a, z, asked, lang), lang)
+            _strip_links(
+                sentence, *_drop_asked_title(sentence, a, z, asked, lang, kind == "person"), lang
+            )
             for a, z in raw
         ]
         if kind == "place":

@@ -11,10 +11,17 @@ from bot import i18n
 from bot.answering.choices import Pick, clean_choice, pick_choice, split_choices
 from bot.answering.direction import Direction, agreement, asked_direction, states_direction
 from bot.answering.framing import frame
+from bot.answering.measure import Measure, asked_measure, states_measure, unit_fit
 from bot.answering.phrases import dateline_end, extend_chain, typed_phrases, typed_spans
 from bot.answering.proximity import nearness
 from bot.answering.qtype import AnswerType, answer_type, category_word
-from bot.answering.ranking import Candidate, confidence_of, ranked, share
+from bot.answering.ranking import (
+    Candidate,
+    confidence_of,
+    ranked,
+    share,
+    stated_the_asked_way,
+)
 from bot.answering.reader import read, read_phrase, score_phrases
 from bot.answering.scoring import coverage, term_weights, totals, weights_for
 from bot.answering.sentences import Sentence, candidates
@@ -131,6 +138,7 @@ class Answerer:
         kind = answer_type(run.question)
         run.category = category_word(run.read_as) if kind in ("name", "place") else None
         run.way = asked_direction(run.read_as) if kind == "place" else None
+        run.measure = asked_measure(run.read_as, run.lang) if kind == "number" else None
         sentences = candidates(
             hits, snap, run.weights, totals=run.totals, kind=kind, question=run.read_as
         )
@@ -217,7 +225,7 @@ class Answerer:
     ) -> Reading | None:
         """Read up to ``read_sentences`` sentences that match well enough; keep the surest."""
         eligible = [s for s in sentences if s.context_match >= self.options.min_sentence_match]
-        chosen = _chosen(eligible, self.options.read_sentences, run.way)
+        chosen = _chosen(eligible, self.options.read_sentences, _states(run))
         if self.generator.capabilities.copy_spans and (RANK_FREE_READS or kind not in FREE):
             return self._rank_phrases(run, kind, chosen, asked)
         best: Reading | None = None
@@ -234,12 +242,17 @@ class Answerer:
         found: list[Candidate] = []
         for sentence in sentences:
             found += self._phrase_candidates(run, sentence, kind, asked)
+        # A number measuring something else than asked ("17,5 kilometer", asked how many
+        # turtles) answers nothing.
+        found = [c for c in found if c.unit >= 0]
         if not found:
             return None
         for candidate in ranked(found):
-            reading = self._accept(
-                candidate.sentence, candidate.start, candidate.end, kind, asked, run.category
-            )
+            reading = None
+            for shown in (stated_the_asked_way(candidate, found), candidate):
+                reading = reading or self._accept(
+                    shown.sentence, shown.start, shown.end, kind, asked, run.category
+                )
             if reading is not None:
                 signals = {
                     "share": share(candidate, found),
@@ -274,6 +287,7 @@ class Answerer:
                 sentence, a, z, scored.logprob, scored.tokens,
                 nearness(text, sentence.lang, a, z, weights, run.totals[sentence.lang]),
                 agreement(run.way, text, a),
+                unit_fit(run.measure, text[a:z], sentence.lang),
             )
             for (a, z), scored in zip(spans, scores, strict=True)
         ]  # fmt: skip
@@ -369,6 +383,7 @@ class _Run:
         self.category: str | None = None  # what a which-question names ("Badan apakah")
         self.named: frozenset[str] = frozenset()  # the names the question gives
         self.way: Direction | None = None  # which way a where-question asks (at, to, from)
+        self.measure: Measure | None = None  # what a how-many question counts or measures
 
     def elapsed(self) -> float:
         return (time.perf_counter() - self.started) * 1000
@@ -407,14 +422,28 @@ class _Run:
         )
 
 
-def _chosen(eligible: list[Sentence], n: int, way: Direction | None) -> list[Sentence]:
-    """Return the best ``n`` sentences to read, and for a where-question (asked ``way``) none
-    of which writes a place that way ("Di mana …" and only "ke Rusia") the best that does."""
+def _chosen(
+    eligible: list[Sentence], n: int, states: Callable[[Sentence], bool] | None
+) -> list[Sentence]:
+    """Return the best ``n`` sentences to read and, when none of them ``states`` what the
+    question asks for (a place written the asked way, a number of the asked unit), the best
+    sentence that does."""
     chosen = eligible[:n]
-    if way and not any(states_direction(way, s.text) for s in chosen):
-        stating = [s for s in eligible if states_direction(way, s.text)]
+    if states and not any(states(s) for s in chosen):
+        stating = [s for s in eligible if states(s)]
         chosen += [max(stating, key=lambda s: s.match)] if stating else []
     return chosen
+
+
+def _states(run: _Run) -> Callable[[Sentence], bool] | None:
+    """Return the test of a sentence stating what ``run``'s question asks for in its form: a
+    place written the asked way ("di Kota Vladivostok"), a number of the asked unit."""
+    way, measure = run.way, run.measure
+    if way is not None:
+        return lambda s: states_direction(way, s.text)
+    if measure is not None:
+        return lambda s: states_measure(measure, s.text, s.lang)
+    return None
 
 
 def _framed(run: _Run, reading: Reading, kind: AnswerType) -> Cited:

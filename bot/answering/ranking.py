@@ -8,6 +8,7 @@ the question's words, and how well its sentence matches the question.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ SENTENCE_WEIGHT = 12.0  # per unit of its sentence's score (match plus type and 
 # A place written with the preposition its where-question asks with (+1) or another (-1)
 # (on FacQA train place questions: 58 of 117 right at 0 and at 2, 55 at 3, 53 at 6).
 DIRECTION_WEIGHT = 2.0
+# A number whose unit measures what its how-many question asks (+1) or something else (-1):
+# "17,5 kilometer" asked how many turtles (see measure.unit_fit).
+UNIT_WEIGHT = 4.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,12 @@ class Candidate:
     tokens: int
     near: float
     direction: float = 0.0  # +1/-1: written with the asked preposition / another one
+    unit: float = 0.0  # +1/-1: a number measuring what is asked / something else
+
+    @property
+    def phrase(self) -> str:
+        """Return the phrase's text."""
+        return self.sentence.text[self.start : self.end]
 
     @property
     def score(self) -> float:
@@ -44,12 +54,35 @@ class Candidate:
             + NEAR_WEIGHT * self.near
             + SENTENCE_WEIGHT * self.sentence.score
             + DIRECTION_WEIGHT * self.direction
+            + UNIT_WEIGHT * self.unit
         )
 
 
 def ranked(candidates: Sequence[Candidate]) -> list[Candidate]:
     """Return ``candidates`` best first (ties: the earlier sentence, the earlier phrase)."""
     return sorted(candidates, key=lambda c: (-c.score, c.sentence.rank, c.sentence.start, c.start))
+
+
+def stated_the_asked_way(best: Candidate, candidates: Sequence[Candidate]) -> Candidate:
+    """Return the candidate that names ``best``'s place with the asked preposition when
+    ``best`` is written with another: asked where Putin and Kim meet, "pergi ke Vladivostok"
+    is answered, and cited, as "berlangsung di Kota Vladivostok" (the same place or a more
+    specific name holding it, never a wider one: "Denpasar" for "Pelabuhan Benoa")."""
+    if best.direction >= 0:
+        return best
+    place = _first_part(best.phrase)
+    same = [
+        c
+        for c in candidates
+        if c.direction > 0 and re.search(rf"\b{re.escape(place)}\b", _first_part(c.phrase))
+    ]
+    return max(same, key=lambda c: c.score) if same else best
+
+
+def _first_part(place: str) -> str:
+    """Return the first name of a place chain, case-folded ("Kota Vladivostok, Rusia" -
+    "kota vladivostok")."""
+    return place.split(",", 1)[0].strip().casefold()
 
 
 def share(best: Candidate, candidates: Sequence[Candidate]) -> float:

@@ -20,7 +20,7 @@ NUMBER_PHRASE_RE = re.compile(
     rf"(?:\b(?i:{NUMBER_QUALIFIERS})\s+|\b(?i:antara|between)\s+(?=\d[\d.,]*[^.]{{0,30}}?\s"
     r"(?:dan|and)\s+\d))?"
     r"(?:(?:Rp|US\$|USD|\$|€|£)\s?)?"
-    rf"(?:(?<![\d/.,])\d[\d.,]*{_RANGE}?(?![\d/])|(?i:satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|"
+    rf"(?:(?<![\d/.,])\d[\d.,]*{_RANGE}?(?![\d/])|\b(?i:satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|"
     r"sebelas|seratus|seribu|puluhan|ratusan|ribuan|one|two|three|four|five|six|seven|eight|"
     r"nine|ten|eleven|twelve|dozens|hundreds|thousands)\b(?:\s+(?:belas|puluh|ratus))?)"
     r"(?:\s*%|\s+(?:persen|percent))?"
