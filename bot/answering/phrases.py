@@ -344,54 +344,7 @@ def typed_spans(
     capitalised words, see ``shape.question_names``)."""
     found: list[tuple[int, int]] = []
     if kind in ("person", "place", "name"):
-        # A dateline answers nothing: runs start after it.
-        raw = [
-            _strip_links(sentence, m.start(), m.end(), lang)
-            for m in _NAME_RUN_RE.finditer(sentence, dateline_end(sentence))
-        ]
-        # A Latin name in brackets ("penyu tempurung (Caretta caretta)").
-        raw += [(m.start(1), m.end(1)) for m in _LATIN_NAME_RE.finditer(sentence)]
-        if kind == "place":  # "UNESCO di Paris": where UNESCO is, Paris
-            raw += [(a + m.end(), z) for a, z in raw for m in _IN_RE.finditer(sentence[a:z])]
-            raw = sorted(
-                _before_date(sentence, a, z) for a, z in raw if not _titled(sentence, raw, a)
-            )
-        raw = [
-            r
-            for r in raw
-            if sentence[r[0] : r[1]].casefold() not in stopwords(lang)
-            and not _lone_initial_verb(sentence, *r)
-        ]
-        raw = _drop_descriptors(sentence, raw, asked, lang)
-        runs = [
-            _strip_links(
-                sentence, *_drop_asked_title(sentence, a, z, asked, lang, kind == "person"), lang
-            )
-            for a, z in raw
-        ]
-        if kind == "place":
-            runs = [r for r in runs if _may_be_place(sentence, *r)]
-        # A bare number ("2005") or a date ("9-15 Oktober 2005", "Selasa") names nobody and
-        # nowhere.
-        runs = [r for r in runs if _names_something(sentence[r[0] : r[1]])]
-        found += runs
-        # "Kourou, Perancis", "Gamawan Fauzi, Gubernur Sumatera Barat", "Kecamatan
-        # Banjarharjo, Kabupaten Brebes, Jawa Tengah": a name and its place or title, as the
-        # news writes them.
-        found += _chains(sentence, runs, CHAIN_RUNS if kind == "place" else 2)
-        if kind == "place":  # "Di provinsi mana Ali Mazi gubernur?" - "Gubernur Sultra Ali Mazi"
-            found += [j for a, z in raw if (j := _jurisdiction(sentence, a, z, asked, lang))]
-        if kind == "name":  # "Kepala Badan apakah ElBaradei?": the run between the asked words
-            found += [part for a, z in raw for part in _unasked_parts(sentence, a, z, asked, lang)]
-        # A name the question gives is not what it asks for: asked where or whom Kim meets,
-        # "Kim Jong-un" is no answer. (A which-question's own word may start its answer:
-        # "Bandara Polonia", asked "Apakah nama Bandara di Medan?")
-        if kind == "place":
-            found = [
-                f for f in found if not _is_asked(sentence[f[0] : f[1]].split()[0], named, lang)
-            ]
-        elif kind == "person":
-            found = [f for f in (_not_given(sentence, *f, named, lang) for f in found) if f]
+        found = _name_spans(sentence, kind, asked, lang, named)
     elif kind == "number":
         for m in NUMBER_PHRASE_RE.finditer(sentence):
             if _is_year(sentence, m.start(), m.group()):  # "in 2022" dates; it counts nothing
@@ -416,6 +369,65 @@ def typed_spans(
             at = sentence.find(phrase, a)
             out.append((at, at + len(phrase)))
     return out
+
+
+def _raw_runs(
+    sentence: str, kind: AnswerType, asked: set[str], lang: Lang
+) -> list[tuple[int, int]]:
+    """Return the capitalised runs of ``sentence`` that may name what ``kind`` asks, before
+    they are trimmed: after the dateline, no stopword or lone sentence-first verb, none that
+    only describes the question's own name."""
+    # A dateline answers nothing: runs start after it.
+    raw = [
+        _strip_links(sentence, m.start(), m.end(), lang)
+        for m in _NAME_RUN_RE.finditer(sentence, dateline_end(sentence))
+    ]
+    # A Latin name in brackets ("penyu tempurung (Caretta caretta)").
+    raw += [(m.start(1), m.end(1)) for m in _LATIN_NAME_RE.finditer(sentence)]
+    if kind == "place":  # "UNESCO di Paris": where UNESCO is, Paris
+        raw += [(a + m.end(), z) for a, z in raw for m in _IN_RE.finditer(sentence[a:z])]
+        raw = sorted(_before_date(sentence, a, z) for a, z in raw if not _titled(sentence, raw, a))
+    raw = [
+        r
+        for r in raw
+        if sentence[r[0] : r[1]].casefold() not in stopwords(lang)
+        and not _lone_initial_verb(sentence, *r)
+    ]
+    return _drop_descriptors(sentence, raw, asked, lang)
+
+
+def _name_spans(
+    sentence: str, kind: AnswerType, asked: set[str], lang: Lang, named: frozenset[str]
+) -> list[tuple[int, int]]:
+    """Return the name runs of ``sentence`` that could answer a who / where / which
+    question, with their chains and the parts a which-question or an office asks for."""
+    raw = _raw_runs(sentence, kind, asked, lang)
+    person = kind == "person"
+    runs = [
+        _strip_links(sentence, *_drop_asked_title(sentence, a, z, asked, lang, person), lang)
+        for a, z in raw
+    ]
+    if kind == "place":
+        runs = [r for r in runs if _may_be_place(sentence, *r)]
+    # A bare number ("2005") or a date ("9-15 Oktober 2005", "Selasa") names nobody and
+    # nowhere.
+    found = [r for r in runs if _names_something(sentence[r[0] : r[1]])]
+    # "Kourou, Perancis", "Gamawan Fauzi, Gubernur Sumatera Barat", "Kecamatan
+    # Banjarharjo, Kabupaten Brebes, Jawa Tengah": a name and its place or title, as the
+    # news writes them.
+    found += _chains(sentence, found, CHAIN_RUNS if kind == "place" else 2)
+    if kind == "place":  # "Di provinsi mana Ali Mazi gubernur?" - "Gubernur Sultra Ali Mazi"
+        found += [j for a, z in raw if (j := _jurisdiction(sentence, a, z, asked, lang))]
+    if kind == "name":  # "Kepala Badan apakah ElBaradei?": the run between the asked words
+        found += [part for a, z in raw for part in _unasked_parts(sentence, a, z, asked, lang)]
+    # A name the question gives is not what it asks for: asked where or whom Kim meets,
+    # "Kim Jong-un" is no answer. (A which-question's own word may start its answer:
+    # "Bandara Polonia", asked "Apakah nama Bandara di Medan?")
+    if kind == "place":
+        return [f for f in found if not _is_asked(sentence[f[0] : f[1]].split()[0], named, lang)]
+    if person:
+        return [f for f in (_not_given(sentence, *f, named, lang) for f in found) if f]
+    return found
 
 
 def _is_year(sentence: str, start: int, phrase: str) -> bool:
