@@ -53,14 +53,25 @@ def test_a_sentence_states_a_place_the_asked_way_only_before_a_name() -> None:
     assert not states_direction(None, "Pertemuan akan berlangsung di Kota Vladivostok.")
 
 
-def test_the_place_answered_is_cited_where_it_is_written_the_asked_way() -> None:
+def _summit_sentences() -> tuple[Sentence, Sentence]:
+    """Return the TRAVEL and VENUE sentences of one article, as the reader scores them."""
     article = Article(id="a", title="", text=f"{TRAVEL} {VENUE}", date=None)
     travel = Sentence(article, 0, len(TRAVEL), "id", match=0.8, score=1.4, rank=0)
     at = len(TRAVEL) + 1
     venue = Sentence(article, at, at + len(VENUE), "id", match=0.5, score=1.1, rank=0)
-    to_city = Candidate(
+    return travel, venue
+
+
+def _to_city(travel: Sentence) -> Candidate:
+    """Return "Vladivostok" in "pergi ke Vladivostok": likely, near, written *to* it."""
+    return Candidate(
         travel, TRAVEL.index("Vladivostok"), TRAVEL.index(" untuk"), -5.8, 4, 0.5, -1.0
     )
+
+
+def test_the_place_answered_is_cited_where_it_is_written_the_asked_way() -> None:
+    travel, venue = _summit_sentences()
+    to_city = _to_city(travel)
     in_city = Candidate(venue, VENUE.index("Kota"), VENUE.index(","), -10.9, 5, 0.0, 1.0)
     russia = Candidate(venue, VENUE.rindex("Rusia"), len(VENUE) - 1, -7.0, 2, 0.0, 1.0)
 
@@ -72,16 +83,11 @@ def test_the_place_answered_is_cited_where_it_is_written_the_asked_way() -> None
 
 
 def test_a_place_is_never_swapped_for_a_wider_or_another_one() -> None:
-    article = Article(id="a", title="", text=f"{TRAVEL} {VENUE}", date=None)
-    travel = Sentence(article, 0, len(TRAVEL), "id", match=0.8, score=1.4, rank=0)
-    at = len(TRAVEL) + 1
-    venue = Sentence(article, at, at + len(VENUE), "id", match=0.5, score=1.1, rank=0)
+    travel, venue = _summit_sentences()
     # "Kota Vladivostok" (written with no preposition) and "Rusia" (written with "di")
     unknown = Candidate(venue, VENUE.index("Kota"), VENUE.index(","), -10.9, 5, 0.0, 0.0)
     wider = Candidate(venue, VENUE.rindex("Rusia"), len(VENUE) - 1, -7.0, 2, 0.0, 1.0)
-    to_city = Candidate(
-        travel, TRAVEL.index("Vladivostok"), TRAVEL.index(" untuk"), -5.8, 4, 0.5, -1.0
-    )
+    to_city = _to_city(travel)
 
     assert stated_the_asked_way(unknown, [unknown, wider]) is unknown  # no way told: it stays
     assert stated_the_asked_way(to_city, [to_city, wider]) is to_city

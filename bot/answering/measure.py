@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.answering.shape import NUMBER_PHRASE_RE
+from bot.answering.vocab import MULTIPLIERS, NUMBER_TENS, NUMBER_WORDS
 from retrieval.analysis import Lang, analyze, normalise, stopwords
 
 Dimension = Literal[
@@ -104,12 +105,7 @@ _COUNTED_RE = re.compile(
 )
 _COUNTS_RE = re.compile(r"\b(?:jumlah|banyak\w*|how many)\b")
 _AGE_RE = re.compile(r"\b(?:usia|umur|how old|aged?)\b")
-_NUMBER_WORDS = frozenset(
-    "satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas seratus seribu "
-    "puluhan ratusan ribuan belas puluh ratus ribu juta miliar triliun one two three four "
-    "five six seven eight nine ten eleven twelve dozens hundreds thousands thousand million "
-    "billion trillion".split()
-)
+_NUMBER_WORDS = frozenset((*NUMBER_WORDS, *NUMBER_TENS, *MULTIPLIERS))
 
 
 @dataclass(frozen=True)

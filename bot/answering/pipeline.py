@@ -248,11 +248,11 @@ class Answerer:
         if not found:
             return None
         for candidate in ranked(found):
-            reading = None
-            for shown in (stated_the_asked_way(candidate, found), candidate):
-                reading = reading or self._accept(
-                    shown.sentence, shown.start, shown.end, kind, asked, run.category
-                )
+            # the place written the asked way when another read sentence writes it so
+            shown = stated_the_asked_way(candidate, found)
+            reading = self._accept_candidate(shown, kind, asked, run.category)
+            if reading is None and shown is not candidate:
+                reading = self._accept_candidate(candidate, kind, asked, run.category)
             if reading is not None:
                 signals = {
                     "share": share(candidate, found),
@@ -323,6 +323,13 @@ class Answerer:
         }
         sure = confidence_of(signals)
         return Reading(sentence, reading.start, reading.end, sure, signals=signals)
+
+    def _accept_candidate(
+        self, candidate: Candidate, kind: AnswerType, asked: set[str], category: str | None
+    ) -> Reading | None:
+        """Shape ``candidate``'s phrase as ``_accept`` does; None unless it answers."""
+        c = candidate
+        return self._accept(c.sentence, c.start, c.end, kind, asked, category)
 
     def _accept(
         self,

@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 
 from bot.answering.qtype import AnswerType
-from bot.answering.vocab import CALENDAR, DAYS, MONTHS, TIME_OF_DAY, alternation
+from bot.answering.vocab import (
+    CALENDAR,
+    DAYS,
+    MONTHS,
+    MULTIPLIERS,
+    NUMBER_TENS,
+    NUMBER_WORDS,
+    TIME_OF_DAY,
+    alternation,
+)
 from retrieval.analysis import Lang, analyze, stopwords, tokenize
 
 _WORD_RE = re.compile(r"\S+")
@@ -20,11 +29,10 @@ NUMBER_PHRASE_RE = re.compile(
     rf"(?:\b(?i:{NUMBER_QUALIFIERS})\s+|\b(?i:antara|between)\s+(?=\d[\d.,]*[^.]{{0,30}}?\s"
     r"(?:dan|and)\s+\d))?"
     r"(?:(?:Rp|US\$|USD|\$|€|£)\s?)?"
-    rf"(?:(?<![\d/.,])\d[\d.,]*{_RANGE}?(?![\d/])|\b(?i:satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|"
-    r"sebelas|seratus|seribu|puluhan|ratusan|ribuan|one|two|three|four|five|six|seven|eight|"
-    r"nine|ten|eleven|twelve|dozens|hundreds|thousands)\b(?:\s+(?:belas|puluh|ratus))?)"
+    rf"(?:(?<![\d/.,])\d[\d.,]*{_RANGE}?(?![\d/])|\b(?i:{alternation(NUMBER_WORDS)})\b"
+    rf"(?:\s+(?:{alternation(NUMBER_TENS)}))?)"
     r"(?:\s*%|\s+(?:persen|percent))?"
-    r"(?:\s+(?:ribu|juta|miliar|triliun|thousand|million|billion|trillion))?"
+    rf"(?:\s+(?:{alternation(MULTIPLIERS)}))?"
     # "antara 3,4 persen dan 6,35 persen", "between 10 and 12 percent"
     r"(?:\s+(?:dan|and)\s+\d[\d.,]*(?:\s*%|\s+(?:persen|percent))?)?"
     r"(?:\s+(?!(?:pada|di|ke|dari|yang|dan|untuk|dengan|dalam|atau|itu|ini|on|in|at|of|to|"

@@ -16,6 +16,17 @@ CALENDAR = "kemarin yesterday today tomorrow besok pekan week tahun year bulan m
 TIME_OF_DAY = "hari ini|pagi|siang|sore|malam|morning|evening|night|lalu|ago|depan|next".split("|")
 
 
+# Numbers written as words ("tiga", "dozens"), the words that build larger ones ("dua
+# belas", "tiga puluh") and the multipliers after a number ("1,2 juta", "5 billion").
+NUMBER_WORDS = (
+    "satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas seratus seribu "
+    "puluhan ratusan ribuan one two three four five six seven eight nine ten eleven twelve "
+    "dozens hundreds thousands"
+).split()
+NUMBER_TENS = "belas puluh ratus".split()
+MULTIPLIERS = "ribu juta miliar triliun thousand million billion trillion".split()
+
+
 def alternation(words: list[str]) -> str:
     """Return ``words`` as a regex alternation (no group)."""
     return "|".join(words)
