@@ -251,7 +251,12 @@ def test_free_text_is_aligned_onto_the_sentence_or_is_no_answer() -> None:
          "Di Presidential Palace [1]."),
         # a country is said in the asker's language, the news's name beside it
         ("Jerman", "With which country did the EU negotiate?", "place", "en", "id",
-         "In Germany (Jerman) [1]."),
+         "Germany (Jerman) [1]."),
+        # "In X" answers where, or in which place; "What country …?" is the country alone
+        ("Saudi Arabia", "What country cracked down on rainbow toys?", "place", "en", "en",
+         "Saudi Arabia [1]."),
+        ("Riyadh", "In which city were the shops raided?", "place", "en", "en",
+         "In Riyadh [1]."),
         ("Kourou, Perancis", "Where was it launched?", "place", "en", "id",
          "In Kourou, France [1]."),
         ("Colombia", "Di negara mana pemilu itu digelar?", "place", "id", "en",
@@ -297,11 +302,13 @@ def test_the_phrase_beside_the_words_asked_about_is_nearest() -> None:
 
 
 def _candidate(logprob: float, near: float, score: float = 1.0) -> Candidate:
+    # each candidate its own phrase: the same phrase twice is one answer (ranking.share)
+    text = f"{logprob} {near} {score} " + "x" * 30
     sentence = Sentence(
-        article=Article(id="a", title="", text="x" * 50, date=None),
-        start=0, end=50, lang="id", match=score, score=score, rank=0,
+        article=Article(id="a", title="", text=text, date=None),
+        start=0, end=len(text), lang="id", match=score, score=score, rank=0,
     )  # fmt: skip
-    return Candidate(sentence, 0, 5, logprob=logprob, tokens=3, near=near)
+    return Candidate(sentence, 0, len(text) - 30, logprob=logprob, tokens=3, near=near)
 
 
 def test_a_place_written_the_asked_way_outranks_one_written_otherwise() -> None:

@@ -164,11 +164,9 @@ def frame(
             return f"{quoted} {marker}."
         body = say_places(translate_title(body, source_lang), source_lang)
     if kind == "place" and body.split(" ", 1)[0].lower() not in _PREPOSITIONS[lang]:
-        if lang == "id":
-            prep = place_preposition(question)
-            body = f"{prep} {body}" if prep else body
-        elif body[:1].isupper():
-            body = f"in {body}"
+        prep = place_preposition(question)
+        if prep and (lang == "id" or body[:1].isupper()):
+            body = f"{prep} {body}"
     if kind == "time":
         body = time_preposition(body, lang, question)
     text = _capitalise(body)

@@ -29,6 +29,11 @@ _PERSON_TITLE_RE = re.compile(
 _IN_RE = re.compile(r"\s(?:di|in)\s")
 # A company is no place ("PT Baruna Mekar", "Apple Inc").
 _COMPANY_RE = re.compile(r"^(?:PT|CV|UD|Perum|Persero)\s|\s(?:Tbk|Inc|Corp|Ltd|LLC|Co)\b\.?$")
+# Nor is a law or a regulation ("Peraturan Menteri Perdagangan Nomor 12", "UU Nomor 7").
+_DOCUMENT_RE = re.compile(
+    r"^(?:Peraturan|Undang-[Uu]ndang|UU|Keputusan|Instruksi|Surat Edaran|Perpres|Permen\w*|"
+    r"Perda|Perppu|Keppres|Inpres|Regulation|Executive Order)\b"
+)
 # A sentence-initial word that starts a run only because it starts the sentence.
 _INITIAL_VERB_RE = re.compile(r"^(di|me|ber|ter|se|ke|pe)\w+(kan|an|i|nya)$|^\w+(nya|lah|kah)$")
 # A number's unit may run past the one word the number pattern takes ("67 derajat Celcius",
@@ -45,6 +50,9 @@ _DATELINE_RE = re.compile(
 _CAPITAL_RE = re.compile(r"[A-Z]")
 _BARE_NUMBER_RE = re.compile(r"\d[\d.,]*")
 _LATIN_NAME_RE = re.compile(r"\(([A-Z][a-z]+(?: [a-z]+){1,2})\)")
+# An English possessive ends a name: "President Barack Obama's final defense secretary",
+# "Yellowstone National Park's Rescue Creek" (two names).
+_POSSESSIVE_RE = re.compile(r"['’]s?(?=\s|$)")
 
 
 def dateline_end(sentence: str) -> int:
@@ -271,9 +279,9 @@ def _titled(text: str, runs: list[tuple[int, int]], start: int) -> bool:
 
 def _may_be_place(text: str, a: int, z: int) -> bool:
     """Tell whether the run ``text[a:z]`` may name a place: not a person ("President Joe
-    Biden") nor a company ("PT Baruna Mekar")."""
+    Biden"), a company ("PT Baruna Mekar") nor a law ("Peraturan Menteri …")."""
     run = text[a:z]
-    return not (_PERSON_TITLE_RE.match(run) or _COMPANY_RE.search(run))
+    return not (_PERSON_TITLE_RE.match(run) or _COMPANY_RE.search(run) or _DOCUMENT_RE.match(run))
 
 
 def _not_given(
@@ -379,8 +387,9 @@ def _raw_runs(
     only describes the question's own name."""
     # A dateline answers nothing: runs start after it.
     raw = [
-        _strip_links(sentence, m.start(), m.end(), lang)
+        _strip_links(sentence, a, z, lang)
         for m in _NAME_RUN_RE.finditer(sentence, dateline_end(sentence))
+        for a, z in _owners(sentence, m.start(), m.end())
     ]
     # A Latin name in brackets ("penyu tempurung (Caretta caretta)").
     raw += [(m.start(1), m.end(1)) for m in _LATIN_NAME_RE.finditer(sentence)]
@@ -394,6 +403,18 @@ def _raw_runs(
         and not _lone_initial_verb(sentence, *r)
     ]
     return _drop_descriptors(sentence, raw, asked, lang)
+
+
+def _owners(sentence: str, a: int, z: int) -> list[tuple[int, int]]:
+    """Split the name run ``sentence[a:z]`` after each possessive, which is dropped."""
+    out: list[tuple[int, int]] = []
+    for m in _POSSESSIVE_RE.finditer(sentence, a, z):
+        out.append((a, m.start()))
+        a = m.end()
+        while a < z and sentence[a].isspace():
+            a += 1
+    out.append((a, z))
+    return [(x, y) for x, y in out if y > x]
 
 
 def _name_spans(

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot import i18n
+from bot.answering.acronyms import Asked, asked_acronym, spelled_spans
 from bot.answering.choices import Pick, clean_choice, pick_choice, split_choices
 from bot.answering.direction import Direction, agreement, asked_direction, states_direction
 from bot.answering.framing import frame
 from bot.answering.measure import Measure, asked_measure, states_measure, unit_fit
+from bot.answering.office import Office, asked_office, other_office
 from bot.answering.phrases import dateline_end, extend_chain, typed_phrases, typed_spans
 from bot.answering.proximity import nearness
 from bot.answering.qtype import AnswerType, answer_type, category_word
@@ -136,9 +138,12 @@ class Answerer:
             if pick is not None:
                 return run.finish(_cite_choice(pick), "choice")
         kind = answer_type(run.question)
+        run.acronym = asked_acronym(run.read_as)
+        kind = "name" if run.acronym else kind
         run.category = category_word(run.read_as) if kind in ("name", "place") else None
         run.way = asked_direction(run.read_as) if kind == "place" else None
         run.measure = asked_measure(run.read_as, run.lang) if kind == "number" else None
+        run.office = asked_office(run.read_as) if kind == "person" else None
         sentences = candidates(
             hits, snap, run.weights, totals=run.totals, kind=kind, question=run.read_as
         )
@@ -245,9 +250,15 @@ class Answerer:
         # A number measuring something else than asked ("17,5 kilometer", asked how many
         # turtles) answers nothing.
         found = [c for c in found if c.unit >= 0]
+        # A name given another office than asked answers nothing, however much of the
+        # office its phrase takes in ("Keuangan Purbaya …" as "Purbaya …"); it still counts
+        # as a rival: the reader's doubt about the rest stays (share below).
+        other = {_name_key(c) for c in found if run.holds_other_office(c)}
         if not found:
             return None
         for candidate in ranked(found):
+            if _name_key(candidate) in other:
+                continue
             # the place written the asked way when another read sentence writes it so
             shown = stated_the_asked_way(candidate, found)
             reading = self._accept_candidate(shown, kind, asked, run.category)
@@ -271,8 +282,13 @@ class Answerer:
         """The phrases of ``sentence`` that could answer, each scored by the reader: those of
         the asked kind, and for a name or an open question the span the reader copies."""
         text = sentence.text
-        spans = [] if kind == "other" else typed_spans(text, kind, asked, sentence.lang, run.named)
-        if kind in FREE:
+        if run.acronym is not None:  # only the name (or acronym) written beside it answers
+            spans = spelled_spans(text, run.acronym)
+        elif kind == "other":
+            spans = []
+        else:
+            spans = typed_spans(text, kind, asked, sentence.lang, run.named)
+        if kind in FREE and run.acronym is None:
             budget = self.options.answer_max_tokens
             found = read(self.generator, text, run.read_as, run.lang, max_tokens=budget)
             if found is not None and (found.start, found.end) not in spans:
@@ -299,14 +315,20 @@ class Answerer:
         typed phrase or (for a name or an open question) says a span; None when neither."""
         text, question, lang = sentence.text, run.read_as, run.lang
         budget = self.options.answer_max_tokens
-        if kind in FREE:
+        if kind in FREE and run.acronym is None:
             found = read(self.generator, text, question, lang, max_tokens=budget)
         else:
-            phrases = typed_phrases(text, kind, asked, sentence.lang, run.named)
+            phrases = (
+                [text[a:z] for a, z in spelled_spans(text, run.acronym)]
+                if run.acronym is not None
+                else typed_phrases(text, kind, asked, sentence.lang, run.named)
+            )
             if not phrases:
                 return None
             found = read_phrase(self.generator, text, question, lang, phrases, max_tokens=budget)
         if found is None:
+            return None
+        if other_office(text, found.start, found.end, run.office, sentence.lang):
             return None
         reading = self._accept(sentence, found.start, found.end, kind, asked, run.category)
         if reading is None:
@@ -391,6 +413,12 @@ class _Run:
         self.named: frozenset[str] = frozenset()  # the names the question gives
         self.way: Direction | None = None  # which way a where-question asks (at, to, from)
         self.measure: Measure | None = None  # what a how-many question counts or measures
+        self.office: Office | None = None  # the office a who-question names ("Menteri PU")
+        self.acronym: Asked | None = None  # an acronym to spell out, or a name to shorten
+
+    def holds_other_office(self, c: Candidate) -> bool:
+        """Tell whether the candidate name is given another office than the one asked."""
+        return other_office(c.sentence.text, c.start, c.end, self.office, c.sentence.lang)
 
     def elapsed(self) -> float:
         return (time.perf_counter() - self.started) * 1000
@@ -429,6 +457,11 @@ class _Run:
         )
 
 
+def _name_key(c: Candidate) -> tuple[str, int, int]:
+    """Return what tells the name a candidate phrase ends on: its sentence and its end."""
+    return c.sentence.article.id, c.sentence.start, c.end
+
+
 def _chosen(
     eligible: list[Sentence], n: int, states: Callable[[Sentence], bool] | None
 ) -> list[Sentence]:
@@ -444,8 +477,11 @@ def _chosen(
 
 def _states(run: _Run) -> Callable[[Sentence], bool] | None:
     """Return the test of a sentence stating what ``run``'s question asks for in its form: a
-    place written the asked way ("di Kota Vladivostok"), a number of the asked unit."""
-    way, measure = run.way, run.measure
+    place written the asked way ("di Kota Vladivostok"), a number of the asked unit, an
+    acronym spelled out beside it."""
+    way, measure, acronym = run.way, run.measure, run.acronym
+    if acronym is not None:
+        return lambda s: bool(spelled_spans(s.text, acronym))
     if way is not None:
         return lambda s: states_direction(way, s.text)
     if measure is not None:

@@ -66,10 +66,18 @@ def answer_type(question: str) -> AnswerType:
 _PLACE_PREPOSITION_RE = re.compile(r"^\s*(di|ke|dari) ?(?:\w+ )?mana", re.IGNORECASE)
 
 
+# An English one asking where, or in which place, is answered "In X"; "Which country
+# announced …?" with the country alone.
+_EN_WHERE_RE = re.compile(r"\bwhere\b|\bin (?:which|what)\b", re.IGNORECASE)
+
+
 def place_preposition(question: str) -> str | None:
-    """Return "di"/"ke"/"dari" when an Indonesian where-question asks with it, else None."""
+    """Return "di"/"ke"/"dari" when an Indonesian where-question asks with it, "in" when an
+    English one asks where or in which place, else None."""
     m = _PLACE_PREPOSITION_RE.match(question)
-    return m.group(1).lower() if m else None
+    if m:
+        return m.group(1).lower()
+    return "in" if _EN_WHERE_RE.search(question) else None
 
 
 # The thing a which-question names ("Kepala Badan apakah …" - Badan, "Apakah nama pelabuhan

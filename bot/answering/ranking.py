@@ -86,10 +86,14 @@ def _first_part(place: str) -> str:
 
 
 def share(best: Candidate, candidates: Sequence[Candidate]) -> float:
-    """Return the softmax share of ``best`` among ``candidates`` (1.0: no rival at all)."""
+    """Return the softmax share of ``best``'s phrase among ``candidates`` (1.0: no rival at
+    all); the same phrase read in two sentences (a story told twice) is one answer, not two
+    rivals."""
     top = max(c.score for c in candidates)
     total = sum(math.exp(c.score - top) for c in candidates)
-    return math.exp(best.score - top) / total
+    said = best.phrase.casefold()
+    own = sum(math.exp(c.score - top) for c in candidates if c.phrase.casefold() == said)
+    return own / total
 
 
 # The answer's confidence: a logistic fit of "the answer is right" on the reader's signals:

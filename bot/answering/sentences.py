@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from bot.answering.dated import stated_days
 from bot.answering.direction import asked_direction, states_direction
 from bot.answering.qtype import AnswerType
 from bot.answering.scoring import weigh
@@ -31,6 +32,9 @@ NEIGHBOUR_BONUS = 0.15
 # A where-sentence that writes a name after the question's own preposition ("di Kota X" for
 # "Di mana …") gets this share on top.
 DIRECTION_BONUS = 0.2
+# A sentence stating the day the question names ("27 Mei 2005", "Jumat (12/8)") gets this
+# share on top: the day's words are too common for their weights to tell that day's news.
+DATE_BONUS = 0.3
 CONTEXT_SHARE = 0.5
 # A sentence that refers back to the story's subject by one of the question's own words
 # ("Pertemuan tersebut …", "The meeting …") is about what the story's lead states: it is
@@ -96,6 +100,7 @@ def candidates(
     in it that states the whole question (``scoring.totals``)."""
     q_tokens = set(tokenize(question))
     way = asked_direction(question) if kind == "place" else None
+    days = stated_days(question)
     top = hits[0].score if hits else 1.0
     seen: set[tuple[str, int]] = set()
     found: list[Sentence] = []
@@ -119,6 +124,7 @@ def candidates(
             match = min(1.0, match)
             bonus = TYPE_BONUS if has_type(sentence, kind, q_tokens) else 0.0
             bonus += DIRECTION_BONUS if states_direction(way, sentence) else 0.0
+            bonus += DATE_BONUS if days and days & stated_days(sentence) else 0.0
             score = match + bonus + RANK_BONUS * (hit.score / top if top else 0.0)
             found.append(Sentence(hit.article, start, end, lang, match, score, rank))
     out = [

@@ -1,0 +1,207 @@
+"""What a question states beyond its words: the day it names, the office it asks about, a
+name ended by a possessive, and an answer the news states twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answering.dated import stated_days
+from bot.answering.office import asked_office, other_office
+from bot.answering.phrases import typed_phrases
+from bot.answering.ranking import Candidate, share
+from bot.answering.sentences import DATE_BONUS, Sentence, candidates
+from retrieval.documents import Article
+from retrieval.search import search
+from retrieval.store import CorpusIndex
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("Hingga Jumat 12 Agustus 2005, berapa korban tewas?", {(12, 8)}),
+        ("Ribuan perajin berunjuk rasa, Jumat (26/8), di Cirebon.", {(26, 8)}),
+        ("UE pada 27 Mei 2005 mulai berunding dengan China.", {(27, 5)}),
+        ("The talks began on May 27, 2005, in Brussels.", {(27, 5)}),
+        ("Dibuka 12/8/2005 dan ditutup 31-12-2005.", {(12, 8), (31, 12)}),
+        ("Pameran dibuka 5 Okt. dan 6 okt lalu.", {(5, 10), (6, 10)}),
+        # a month with its year, a score, a ratio and an impossible day state no day
+        ("Pada Mei 2005 skornya 3/4, naik (40/8) poin.", set()),
+        ("They may 5 times a year.", set()),
+    ],
+)
+def test_the_days_a_text_states_in_any_way_the_news_writes_them(
+    text: str, days: set[tuple[int, int]]
+) -> None:
+    assert stated_days(text) == days
+
+
+def test_the_sentence_stating_the_asked_day_is_read_first(tmp_path: Path) -> None:
+    text = (
+        "Korban diare di Nusa Tenggara Timur terus bertambah. "
+        "Hingga Kamis (11/8), korban diare yang tewas tercatat delapan orang. "
+        "Hingga Jumat (12/8), korban diare yang tewas tercatat 13 orang."
+    )
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "diare.txt").write_text(f"Diare di NTT\n{text}\n", "utf-8")
+    snap = CorpusIndex([tmp_path / "corpus"], tmp_path / "data").snapshot
+    question = "Hingga Jumat 12 Agustus 2005, berapa korban diare yang tewas?"
+    weights = {"korban": 1.0, "diare": 1.0, "tewas": 1.0}
+
+    found = candidates(
+        search(snap, question, crosslingual=False), snap, {"id": weights, "en": {}},
+        totals={"id": 3.0, "en": 3.0}, kind="number", question=question,
+    )  # fmt: skip
+    by_day = {s.text.split(")")[0]: s for s in found if "(" in s.text}
+
+    friday, thursday = by_day["Hingga Jumat (12/8"], by_day["Hingga Kamis (11/8"]
+    assert friday.match == thursday.match  # the same words of the question …
+    assert friday.score == pytest.approx(thursday.score + DATE_BONUS)  # … on the asked day
+    assert found[0] == friday
+
+
+@pytest.mark.parametrize(
+    ("question", "office"),
+    [
+        ("Siapakah Menteri Pekerjaan Umum (PU)?", ("menteri", ("pekerjaan", "umum", "pu"))),
+        ("Siapakah ketua Komisi A DPRD di Sumatera Utara?", ("ketua", ("komisi", "a", "dprd"))),
+        ("Siapakah nama Kepala Dinas Kesehatan NTT", ("kepala", ("dinas", "kesehatan", "ntt"))),
+        ("siapa ketua partai golkar yang baru?", ("ketua", ("partai", "golkar"))),
+        ("Siapa Gubernur Jawa Barat?", None),  # a region's head: the story names the region
+        ("Siapa yang menjadi ketua?", None),
+    ],
+)  # fmt: skip
+def test_a_who_question_names_the_office_it_asks_about(
+    question: str, office: tuple[str, tuple[str, ...]] | None
+) -> None:
+    assert asked_office(question) == office
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "name", "other"),
+    [
+        ("Siapakah Menteri Pekerjaan Umum (PU) sekarang?",
+         "Menteri Keuangan Purbaya Yudhi Sadewa menyambangi Kementerian Pekerjaan Umum (PU).",
+         "Purbaya Yudhi Sadewa", True),
+        ("Siapakah Menteri Pekerjaan Umum (PU)?",
+         "Menteri Keuangan Purbaya Yudhi Sadewa menyambangi Kementerian Pekerjaan Umum (PU).",
+         "Keuangan Purbaya Yudhi Sadewa", True),
+        ("Siapakah Menteri Pekerjaan Umum (PU)?",
+         "Menteri Pekerjaan Umum Djoko Kirmanto meninjau jalan.", "Pekerjaan Umum Djoko Kirmanto",
+         False),
+        ("Siapakah Menteri Pekerjaan Umum (PU) sekarang?",
+         "Menteri PU Djoko Kirmanto mengatakan proyek itu selesai.", "Djoko Kirmanto", False),
+        ("Siapakah ketua Komisi A DPRD di Sumatera Utara?",
+         "Ketua Komisi X DPR RI, Hetifah Sjaifudian, mendesak pemerintah.", "Hetifah Sjaifudian",
+         True),
+        ("Siapakah ketua Komisi A DPRD di Sumatera Utara?",
+         "Ketua Komisi A DPRD Sumut Muh Nuh mengatakan hal itu.", "Muh Nuh", False),
+        ("Siapakah nama Kepala Dinas Kesehatan NTT",
+         "Kepala Dinas Kesehatan Kabupaten Cirebon, Eni Suhaeni, mengungkapkan hal itu.",
+         "Eni Suhaeni", True),
+        ("Siapakah nama Kepala Dinas Kesehatan NTT",
+         "Kepala Dinas Kesehatan Provinsi NTT, Stef Bria, mengatakan hal itu.", "Stef Bria", False),
+        # a short form of the asked words is the same office
+        ("Siapa Kepala Pusat Penelitian Biologi LIPI Bogor?",
+         "Kepala Puslit Biologi LIPI Dr Dedy Darnedi mengatakan hal itu.", "Dr Dedy Darnedi",
+         False),
+        ("Siapa ketua DPRD Sumatera Utara?", "Ketua DPRD Sumut Baskami Ginting hadir.",
+         "Baskami Ginting", False),
+        # an office written longer than asked is still the asked one
+        ("Siapa ketua Partai Golkar?", "Ketua Umum Partai Golkar Bahlil Lahadalia hadir.",
+         "Bahlil Lahadalia", False),
+        # a name set off by a comma after its office, an honorific, a title far before
+        ("siapakah kepala staf Wapres AS Dick Cheney",
+         "Karl Rove, dan kepala staf Wapres Dick Cheney, I Lewis Libby, akan didakwa.",
+         "I Lewis Libby", False),
+        ("Siapa Kepala Pusat Penelitian Biologi LIPI Bogor?",
+         "Kepala Puslit Biologi LIPI Dr Dedy Darnedi mengatakan hal itu.", "Dedy Darnedi", False),
+        ("Siapakah Perdana Menteri Malaysia saat itu?",
+         "Buku Menjadi Perdana Menteri terbit saat Anwar menjadi deputi Mahathir Mohamad.",
+         "Mahathir Mohamad", False),
+        ("Siapakah ketua juri di UNESCO?", "Para juri bersidang dengan ketua Putri Basma.",
+         "Putri Basma", False),
+        ("Siapakah Kepala Subdinas Pemberantasan Penyakit dan Penyehatan Lingkungan Sumsel?",
+         "Kepala Subdinas Pemberantasan Penyakit dan Penyehatan Lingkungan, Adjad, hadir.",
+         "Adjad", False),
+        # the office written after the name
+        ("Siapakah ketua Komisi A DPRD di Sumatera Utara?",
+         "Umi Hartati (UH) selaku Ketua Komisi II DPRD OKU.", "Umi Hartati", True),
+        ("Siapakah ketua Komisi A DPRD di Sumatera Utara?",
+         "Muh Nuh, Ketua Komisi A DPRD Sumut, mengatakan hal itu.", "Muh Nuh", False),
+        ("Siapakah nama Kepala Dinas Kesehatan NTT",
+         "Eni Suhaeni, Kepala Dinas Kesehatan Kabupaten Cirebon, mengatakan itu.", "Eni Suhaeni",
+         True),
+        # two letters swapped in the question are its word still
+        ("Siapakah staf ahli Menteri Kehutanan Bidang Pengembangan Sumebr Daya Alam?",
+         "Staf Ahli Menteri Kehutanan Bidang Pengembangan Sumber Daya Alam, I Made Subadia, hadir.",
+         "I Made Subadia", False),
+        # a name with no title before it holds no other office
+        ("Siapakah Menteri Pekerjaan Umum (PU) sekarang?", "Djoko Kirmanto meresmikan jalan itu.",
+         "Djoko Kirmanto", False),
+    ],
+)  # fmt: skip
+def test_a_name_given_another_office_than_asked_is_no_answer(
+    question: str, sentence: str, name: str, other: bool
+) -> None:
+    start = sentence.index(name)
+
+    found = other_office(sentence, start, start + len(name), asked_office(question), "id")
+
+    assert found is other
+
+
+def test_offices_are_only_told_apart_in_indonesian() -> None:
+    sentence = "Finance Minister Purbaya Yudhi Sadewa visited the ministry."
+    start = sentence.index("Purbaya")
+    office = asked_office("Siapakah Menteri Pekerjaan Umum?")
+
+    assert not other_office(sentence, start, start + 20, office, "en")
+
+
+def test_a_possessive_ends_a_name() -> None:
+    sentence = (
+        "Ashton Carter, who served as President Barack Obama’s final defense secretary, visited "
+        "Yellowstone National Park's Rescue Creek."
+    )
+
+    people = typed_phrases(sentence, "person", set(), "en")
+    places = typed_phrases(sentence, "place", set(), "en")
+
+    assert "President Barack Obama" in people
+    assert not [p for p in people if "’" in p]
+    assert "Yellowstone National Park" in places
+    assert "Rescue Creek" in places
+
+
+def _candidate(text: str, phrase: str, logprob: float) -> Candidate:
+    article = Article(id=phrase + text[:5], title="", text=text, date=None)
+    sentence = Sentence(article, 0, len(text), "id", match=0.5, score=0.5, rank=0)
+    start = text.index(phrase)
+    return Candidate(sentence, start, start + len(phrase), logprob=logprob, tokens=3, near=0.0)
+
+
+def test_an_answer_the_news_states_twice_is_one_answer_not_two_rivals() -> None:
+    first = _candidate("Graham Clifford (21) ditangkap di Medan.", "Graham Clifford", -6.0)
+    again = _candidate("Graham Clifford (21) ditangkap polisi Medan.", "Graham Clifford", -6.0)
+    rival = _candidate("Satuan Reserse Narkoba menangkap dia.", "Satuan Reserse Narkoba", -9.0)
+
+    alone = share(first, [first, rival])
+    twice = share(first, [first, again, rival])
+
+    assert twice > alone
+    assert twice == pytest.approx(share(again, [first, again, rival]))
+    assert share(rival, [first, again, rival]) == pytest.approx(1.0 - twice)
+
+
+def test_a_law_is_no_place() -> None:
+    sentence = (
+        "Perajin rotan berunjuk rasa menolak Peraturan Menteri Perdagangan Nomor 12 di Gedung "
+        "DPRD Kabupaten Cirebon."
+    )
+
+    places = typed_phrases(sentence, "place", set(), "id")
+
+    assert "Gedung DPRD Kabupaten Cirebon" in places
+    assert not [p for p in places if "Peraturan" in p]

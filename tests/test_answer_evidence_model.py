@@ -1,0 +1,68 @@
+"""With the real default model: an acronym spelled out, the asked day's figure, and no name
+holding another office than asked."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import i18n
+from bot.answering import Answerer
+from bot.evaluation import citations_valid
+from bot.llm import LlamaGenerator
+from bot.runtime import build_answerer, build_index
+from bot.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+FLOUR = (
+    "Harga terigu naik\n"
+    "Produsen tepung terigu akan menaikkan harga mulai pekan depan. Ketua Asosiasi Produsen "
+    "Tepung Terigu Indonesia (Aptindo) Franciscus Welirang mengatakan kenaikan itu karena "
+    "harga gandum dunia naik. Aptindo mencatat impor gandum tahun ini 4,5 juta ton.\n"
+)
+DIARRHOEA = (
+    "Diare di Nusa Tenggara Timur\n"
+    "Korban diare di Nusa Tenggara Timur terus bertambah. Hingga Kamis (11/8), korban diare "
+    "yang tewas tercatat delapan orang. Hingga Jumat (12/8), korban diare yang tewas tercatat "
+    "13 orang. Dinas kesehatan mengirim obat ke desa-desa.\n"
+)
+MINISTRY = (
+    "Kunjungan ke Kementerian PU\n"
+    "Menteri Keuangan Purbaya Yudhi Sadewa menyambangi Kantor Kementerian Pekerjaan Umum (PU) "
+    "di Jakarta Selatan pada Senin. Kunjungan itu membahas anggaran jalan tol.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory: pytest.TempPathFactory, llama: LlamaGenerator) -> Answerer:
+    root = tmp_path_factory.mktemp("answer-evidence")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in (("terigu", FLOUR), ("diare", DIARRHOEA), ("pu", MINISTRY)):
+        (corpus / f"{name}.txt").write_text(text, "utf-8")
+    settings = Settings(corpus_dir=[corpus], data_dir=root / "data")
+    return build_answerer(settings, build_index(settings), llama)
+
+
+def test_an_acronym_is_answered_with_the_name_written_beside_it(answerer: Answerer) -> None:
+    answer = answerer.answer("Apakah kepanjangan dari Aptindo?")
+
+    assert answer.text == "Asosiasi Produsen Tepung Terigu Indonesia [1]."
+    assert "(Aptindo)" in answer.citations[0].quote
+    assert citations_valid(answer, answerer.index.snapshot)
+
+
+def test_the_figure_of_the_asked_day_is_the_answer(answerer: Answerer) -> None:
+    answer = answerer.answer("Hingga Jumat 12 Agustus 2005, berapakah korban diare yang tewas?")
+
+    assert answer.text.startswith("13 orang")
+    assert "(12/8)" in answer.citations[0].quote
+    assert citations_valid(answer, answerer.index.snapshot)
+
+
+def test_a_minister_of_another_portfolio_is_no_answer(answerer: Answerer) -> None:
+    answer = answerer.answer("Siapakah Menteri Pekerjaan Umum (PU) sekarang?")
+
+    # the news names no minister of public works: it says so, the closest sentence quoted
+    assert answer.abstained
+    assert answer.text.startswith(i18n.text("not_stated", "id"))
