@@ -12,6 +12,7 @@ from bot.answering.office import asked_office, other_office
 from bot.answering.phrases import typed_phrases
 from bot.answering.ranking import Candidate, share
 from bot.answering.sentences import DATE_BONUS, Sentence, candidates
+from bot.answering.shape import answers_nothing
 from retrieval.documents import Article
 from retrieval.search import search
 from retrieval.store import CorpusIndex
@@ -205,3 +206,12 @@ def test_a_law_is_no_place() -> None:
 
     assert "Gedung DPRD Kabupaten Cirebon" in places
     assert not [p for p in places if "Peraturan" in p]
+
+
+@pytest.mark.parametrize(
+    "span",
+    ["Scott Barbour/Getty Images", "Pratham Gokhale/Hindustan Times/Sipa/Reuters Students"],
+)
+def test_a_photo_credit_answers_nothing(span: str) -> None:
+    assert answers_nothing(span, set(), "en")
+    assert not answers_nothing("Adele", set(), "en")

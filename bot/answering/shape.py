@@ -130,10 +130,19 @@ def cut_clause(text: str, start: int, end: int) -> tuple[int, int]:
     return start, m.start()
 
 
+# A photo credit names who took or sells the picture, never what the news tells:
+# "Scott Barbour/Getty Images", "Pratham Gokhale/Hindustan Times/Sipa/Reuters".
+_CREDIT_RE = re.compile(
+    r"/\s*(?:Getty|Reuters|AFP|AP\b|Sipa|Bloomberg|EPA|Shutterstock|Anadolu|NurPhoto|"
+    r"ANTARA|Antara|Xinhua|Kompas)|\bGetty Images\b"
+)
+
+
 def answers_nothing(span: str, asked: set[str], lang: Lang) -> bool:
-    """Tell whether ``span`` holds no content word beyond the question's own."""
+    """Tell whether ``span`` holds no content word beyond the question's own, or is a
+    photo credit."""
     terms = set(analyze(span, lang))
-    return not terms or terms <= asked
+    return not terms or terms <= asked or bool(_CREDIT_RE.search(span))
 
 
 _NAME_RE = re.compile(r"\b[A-Z0-9][\w-]*")
