@@ -9,8 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering import Answer
+from bot.answering import Answer, Answerer
+from bot.answering.sentences import Sentence, candidates
 from bot.citations import Citation
+from bot.llm import Generator
+from bot.runtime import build_answerer, build_index
+from bot.settings import Settings
+from retrieval.search import search
+from retrieval.store import CorpusIndex
 
 
 def make_answer(
@@ -75,3 +81,28 @@ def llama_gguf(path: Path, *, context_length: int = 4096) -> Path:
             "tokenizer.ggml.model": "llama",
         },
     )
+
+
+def read_sentences(
+    root: Path, text: str, question: str, weights: Mapping[str, float], kind: str
+) -> list[Sentence]:
+    """Index ``text`` as one Indonesian article under ``root`` and return the sentences the
+    answer stage would choose for ``question``, matched with ``weights`` (summed as total)."""
+    (root / "corpus").mkdir()
+    (root / "corpus" / "article.txt").write_text(f"Berita\n{text}\n", "utf-8")
+    snap = CorpusIndex([root / "corpus"], root / "data").snapshot
+    total = sum(weights.values())
+    return candidates(
+        search(snap, question, crosslingual=False), snap, {"id": dict(weights), "en": {}},
+        totals={"id": total, "en": total}, kind=kind, question=question,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def answerer_over(root: Path, articles: Mapping[str, str], generator: Generator) -> Answerer:
+    """Build the production answerer over ``articles`` (file stem -> text) under ``root``."""
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in articles.items():
+        (corpus / f"{name}.txt").write_text(text, "utf-8")
+    settings = Settings(corpus_dir=[corpus], data_dir=root / "data")
+    return build_answerer(settings, build_index(settings), generator)

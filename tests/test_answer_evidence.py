@@ -11,11 +11,10 @@ from bot.answering.dated import stated_days
 from bot.answering.office import asked_office, other_office
 from bot.answering.phrases import typed_phrases
 from bot.answering.ranking import Candidate, share
-from bot.answering.sentences import DATE_BONUS, Sentence, candidates
+from bot.answering.sentences import DATE_BONUS, Sentence
 from bot.answering.shape import answers_nothing
 from retrieval.documents import Article
-from retrieval.search import search
-from retrieval.store import CorpusIndex
+from tests.builders import read_sentences
 
 
 @pytest.mark.parametrize(
@@ -44,16 +43,10 @@ def test_the_sentence_stating_the_asked_day_is_read_first(tmp_path: Path) -> Non
         "Hingga Kamis (11/8), korban diare yang tewas tercatat delapan orang. "
         "Hingga Jumat (12/8), korban diare yang tewas tercatat 13 orang."
     )
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "diare.txt").write_text(f"Diare di NTT\n{text}\n", "utf-8")
-    snap = CorpusIndex([tmp_path / "corpus"], tmp_path / "data").snapshot
     question = "Hingga Jumat 12 Agustus 2005, berapa korban diare yang tewas?"
     weights = {"korban": 1.0, "diare": 1.0, "tewas": 1.0}
 
-    found = candidates(
-        search(snap, question, crosslingual=False), snap, {"id": weights, "en": {}},
-        totals={"id": 3.0, "en": 3.0}, kind="number", question=question,
-    )  # fmt: skip
+    found = read_sentences(tmp_path, text, question, weights, "number")
     by_day = {s.text.split(")")[0]: s for s in found if "(" in s.text}
 
     friday, thursday = by_day["Hingga Jumat (12/8"], by_day["Hingga Kamis (11/8"]

@@ -9,8 +9,7 @@ from bot import i18n
 from bot.answering import Answerer
 from bot.evaluation import citations_valid
 from bot.llm import LlamaGenerator
-from bot.runtime import build_answerer, build_index
-from bot.settings import Settings
+from tests.builders import answerer_over
 
 pytestmark = pytest.mark.slow
 
@@ -35,13 +34,11 @@ MINISTRY = (
 
 @pytest.fixture(scope="module")
 def answerer(tmp_path_factory: pytest.TempPathFactory, llama: LlamaGenerator) -> Answerer:
-    root = tmp_path_factory.mktemp("answer-evidence")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in (("terigu", FLOUR), ("diare", DIARRHOEA), ("pu", MINISTRY)):
-        (corpus / f"{name}.txt").write_text(text, "utf-8")
-    settings = Settings(corpus_dir=[corpus], data_dir=root / "data")
-    return build_answerer(settings, build_index(settings), llama)
+    return answerer_over(
+        tmp_path_factory.mktemp("answer-evidence"),
+        {"terigu": FLOUR, "diare": DIARRHOEA, "pu": MINISTRY},
+        llama,
+    )
 
 
 def test_an_acronym_is_answered_with_the_name_written_beside_it(answerer: Answerer) -> None:

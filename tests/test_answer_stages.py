@@ -13,12 +13,11 @@ from bot.answering.proximity import nearness
 from bot.answering.qtype import AnswerType, answer_type
 from bot.answering.ranking import Candidate, ranked, share
 from bot.answering.reader import align, mentioned_first, trim_span
-from bot.answering.sentences import ANAPHOR_SHARE, Sentence, candidates
+from bot.answering.sentences import ANAPHOR_SHARE, Sentence
 from bot.answering.shape import asked_terms, question_names, shape
 from retrieval.analysis import analyze, detect_language
 from retrieval.documents import Article
-from retrieval.search import search
-from retrieval.store import CorpusIndex
+from tests.builders import read_sentences
 
 SUMMIT = (
     "Pertemuan tersebut kemungkinan akan berlangsung di Kota Vladivostok, di pantai timur "
@@ -446,16 +445,10 @@ def test_a_sentence_that_refers_back_to_the_asked_event_is_read_with_the_lead(
         "Kim Jong-un berangkat ke Rusia untuk menghadiri pertemuan puncak dengan Putin. "
         "Harga tiket kereta naik. Pertemuan tersebut akan berlangsung di Kota Vladivostok."
     )
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "kim.txt").write_text(f"Kim ke Rusia\n{text}\n", "utf-8")
-    snap = CorpusIndex([tmp_path / "corpus"], tmp_path / "data").snapshot
     question = "Di mana Putin dan Kim akan bertemu?"
     weights = {"putin": 1.0, "kim": 1.0, "temu": 1.0}
 
-    found = candidates(
-        search(snap, question, crosslingual=False), snap, {"id": weights, "en": {}},
-        totals={"id": 3.0, "en": 3.0}, kind="place", question=question,
-    )  # fmt: skip
+    found = read_sentences(tmp_path, text, question, weights, "place")
     match = {" ".join(s.text.split()[:2]): s.match for s in found}
 
     # "Pertemuan tersebut" is the lead's meeting: a share of the lead's words counts too.

@@ -8,8 +8,7 @@ from bot import i18n
 from bot.answering import Answerer
 from bot.evaluation import citations_valid
 from bot.llm import LlamaGenerator
-from bot.runtime import build_answerer, build_index
-from bot.settings import Settings
+from tests.builders import answerer_over
 
 pytestmark = pytest.mark.slow
 
@@ -27,13 +26,9 @@ FLIGHT = (
 
 @pytest.fixture(scope="module")
 def answerer(tmp_path_factory: pytest.TempPathFactory, llama: LlamaGenerator) -> Answerer:
-    root = tmp_path_factory.mktemp("answer-units")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "penyu.txt").write_text(BEACH, "utf-8")
-    (corpus / "pesawat.txt").write_text(FLIGHT, "utf-8")
-    settings = Settings(corpus_dir=[corpus], data_dir=root / "data")
-    return build_answerer(settings, build_index(settings), llama)
+    return answerer_over(
+        tmp_path_factory.mktemp("answer-units"), {"penyu": BEACH, "pesawat": FLIGHT}, llama
+    )
 
 
 def test_a_count_is_answered_with_the_number_of_the_counted_thing(answerer: Answerer) -> None:
