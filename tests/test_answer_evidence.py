@@ -208,3 +208,15 @@ def test_a_law_is_no_place() -> None:
 def test_a_photo_credit_answers_nothing(span: str) -> None:
     assert answers_nothing(span, set(), "en")
     assert not answers_nothing("Adele", set(), "en")
+
+
+def test_a_titled_person_is_no_place() -> None:
+    sentence = (
+        "Juru Bicara Dewan Keamanan Nasional John Kirby mengatakan bahwa menteri pertahanan "
+        "Rusia baru-baru ini melakukan perjalanan ke Korea Utara, kata Duta Besar Inggris "
+        "untuk Korea Utara."
+    )
+
+    places = typed_phrases(sentence, "place", set(), "id")
+
+    assert places == ["Rusia", "Korea Utara"]

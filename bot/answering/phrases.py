@@ -278,10 +278,12 @@ def _titled(text: str, runs: list[tuple[int, int]], start: int) -> bool:
 
 
 def _may_be_place(text: str, a: int, z: int) -> bool:
-    """Tell whether the run ``text[a:z]`` may name a place: not a person ("President Joe
-    Biden"), a company ("PT Baruna Mekar") nor a law ("Peraturan Menteri …")."""
+    """Tell whether the run ``text[a:z]`` may name a place: not a titled person ("President
+    Joe Biden", "Duta Besar Inggris untuk Korea Utara"), a company ("PT Baruna Mekar") nor a
+    law ("Peraturan Menteri …")."""
     run = text[a:z]
-    return not (_PERSON_TITLE_RE.match(run) or _COMPANY_RE.search(run) or _DOCUMENT_RE.match(run))
+    titled = _PERSON_TITLE_RE.match(run) or _TITLE_RE.match(run)  # "Duta Besar Inggris …"
+    return not (titled or _COMPANY_RE.search(run) or _DOCUMENT_RE.match(run))
 
 
 def _not_given(
