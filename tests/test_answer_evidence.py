@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.countries import asks_country, names_country
 from bot.answering.dated import stated_days
 from bot.answering.office import asked_office, other_office
 from bot.answering.phrases import typed_phrases
@@ -220,3 +221,24 @@ def test_a_titled_person_is_no_place() -> None:
     places = typed_phrases(sentence, "place", set(), "id")
 
     assert places == ["Rusia", "Korea Utara"]
+
+
+@pytest.mark.parametrize(
+    ("phrase", "country"),
+    [
+        ("Jerman", True), ("Germany (Jerman)", True), ("Di Suzuka (Jepang)", True),
+        ("Rusia", True), ("Federasi Rusia", True), ("Korea Utara", True), ("AS", True),
+        ("Tiongkok", True), ("Arab Saudi", True), ("Sri Lanka", True), ("Philippines", True),
+        ("Siprus Utara", True), ("Jordania", True),
+        ("Kabupaten Katingan", False), ("Tedros Adhanom Ghebreyesus", False),
+        ("Uni Eropa", False), ("Di Sulawesi", False), ("Iranian", False),
+    ],
+)  # fmt: skip
+def test_a_country_is_told_from_other_places(phrase: str, country: bool) -> None:
+    assert names_country(phrase) is country
+
+
+def test_a_which_country_question_asks_for_a_country() -> None:
+    assert asks_country("Di negara manakah letak kota Shanghai?")
+    assert asks_country("Which country declared victory against Covid-19?")
+    assert not asks_country("Di kota manakah letak kantor pusat WHO?")

@@ -10,6 +10,7 @@ from datetime import datetime
 from bot import i18n
 from bot.answering.acronyms import Asked, asked_acronym, spelled_spans
 from bot.answering.choices import Pick, clean_choice, pick_choice, split_choices
+from bot.answering.countries import asks_country, names_country
 from bot.answering.direction import Direction, agreement, asked_direction, states_direction
 from bot.answering.framing import frame
 from bot.answering.measure import Measure, asked_measure, states_measure, unit_fit
@@ -144,6 +145,7 @@ class Answerer:
         run.way = asked_direction(run.read_as) if kind == "place" else None
         run.measure = asked_measure(run.read_as, run.lang) if kind == "number" else None
         run.office = asked_office(run.read_as) if kind == "person" else None
+        run.country = kind == "place" and asks_country(run.read_as)
         sentences = candidates(
             hits, snap, run.weights, totals=run.totals, kind=kind, question=run.read_as
         )
@@ -250,6 +252,8 @@ class Answerer:
         # A number measuring something else than asked ("17,5 kilometer", asked how many
         # turtles) answers nothing.
         found = [c for c in found if c.unit >= 0]
+        # Asked which country, a place naming none answers nothing ("Kabupaten Katingan").
+        found = [c for c in found if not run.country or names_country(c.phrase)]
         # A name given another office than asked answers nothing, however much of the
         # office its phrase takes in ("Keuangan Purbaya …" as "Purbaya …"); it still counts
         # as a rival: the reader's doubt about the rest stays (share below).
@@ -415,6 +419,7 @@ class _Run:
         self.measure: Measure | None = None  # what a how-many question counts or measures
         self.office: Office | None = None  # the office a who-question names ("Menteri PU")
         self.acronym: Asked | None = None  # an acronym to spell out, or a name to shorten
+        self.country = False  # a which-country question: only a country answers
 
     def holds_other_office(self, c: Candidate) -> bool:
         """Tell whether the candidate name is given another office than the one asked."""

@@ -1,0 +1,76 @@
+"""Whether a place names a country: a which-country question is answered with one.
+
+"Di negara manakah letak kota Shanghai?" is not answered with "Kabupaten Katingan", nor
+"Which country declared victory …?" with "Tedros Adhanom Ghebreyesus". Country names come
+from pycountry (ISO 3166-1, in English and, through its Indonesian translations, as Indonesian
+official names write them: "Jerman", "Korea Utara") and the shipped place names both
+languages use (``vocab.PLACE_NAMES``: "Rusia", "Inggris", "Tiongkok").
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+from functools import cache
+
+import pycountry
+
+from bot.answering.vocab import PLACE_NAMES
+
+# Short forms and spellings the news writes for a country.
+ALIASES = frozenset(
+    {"as", "us", "usa", "u.s.", "uk", "ri", "rrc", "korut", "korsel", "uae", "jordania",
+     "papua niugini"}
+)  # fmt: skip
+# Official forms' leading words ("Federasi Rusia" is Rusia, "Republic of Korea" Korea).
+_FORMAL_RE = re.compile(
+    r"^(?:the\s+)?(?:(?:federasi|republik|kerajaan|keamiran|kesultanan|negara|persatuan|"
+    r"republic|kingdom|federation|state|commonwealth|union)(?:\s+(?:of|the))*\s+)+",
+    re.IGNORECASE,
+)
+_PART_RE = re.compile(r"[^,()]+")
+_LEADS = ("di ", "ke ", "dari ", "in ", "to ", "from ")
+
+
+@cache
+def country_names() -> frozenset[str]:
+    """Return every casefolded way of naming a country Warta knows."""
+    indonesian = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["id"])
+    names: set[str] = set(ALIASES)
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            name = getattr(country, attr, None)
+            if not name:
+                continue
+            for said in (name, indonesian.gettext(name)):
+                names.add(said.casefold())
+                names.add(_FORMAL_RE.sub("", said).casefold())
+                names.add(said.split(",")[0].casefold())  # "Korea, Republic of" - "korea"
+    for id_name, en_name in PLACE_NAMES:
+        if id_name.casefold() in names or en_name.casefold() in names:
+            names.update((id_name.casefold(), en_name.casefold()))
+    return frozenset(n.strip() for n in names if n.strip())
+
+
+def names_country(phrase: str) -> bool:
+    """Tell whether a place phrase names a country: as a whole, as one of its parts ("Di
+    Suzuka (Jepang)", "Kourou, Guyana Prancis") or as its first words ("Siprus Utara",
+    "Amerika Serikat Robert H Grubbs")."""
+    text = phrase.strip().casefold()
+    for lead in _LEADS:
+        if text.startswith(lead):
+            text = text[len(lead) :]
+            break
+    known = country_names()
+    if any(part.strip() in known for part in [text, *_PART_RE.findall(text)]):
+        return True
+    words = text.split()
+    return any(" ".join(words[:n]) in known for n in range(1, len(words)))
+
+
+_ASKS_COUNTRY_RE = re.compile(r"\bnegara (?:mana|apa)\w*|\b(?:which|what) country\b", re.I)
+
+
+def asks_country(question: str) -> bool:
+    """Tell whether a question asks which country ("Di negara manakah …", "Which country …")."""
+    return bool(_ASKS_COUNTRY_RE.search(question))
