@@ -34,7 +34,7 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy retrieval
+	$(BIN)/mypy retrieval bot
 
 test: lint
 	$(BIN)/pytest

@@ -237,7 +237,7 @@ def _answer_report(records: Sequence[dict[str, object]]) -> dict[str, object]:
     return {
         "strict_hit": sum(bool(r["strict_hit"]) for r in answerable) / m,
         "exact_match": sum(bool(r["exact_match"]) for r in answerable) / m,
-        "token_f1": sum(float(r["f1"]) for r in answerable) / m,  # type: ignore[arg-type]
+        "token_f1": sum((float(r["f1"]) for r in answerable), 0.0) / m,  # type: ignore[arg-type]
         "answer_or_quote_hit": sum(bool(r["answer_or_quote_hit"]) for r in answerable) / m,
         "median_answer_words": median_words(
             [str(r["own_words"]) for r in records if not r["abstained"]]
