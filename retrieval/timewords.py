@@ -31,7 +31,8 @@ _RULES: tuple[tuple[str, str], ...] = (
      r"most recent|recently|recent)\b", "latest"),
 )  # fmt: skip
 _DAYS_AGO = re.compile(r"\b(\d{1,2}) (?:hari (?:yang )?lalu|days? ago)\b", re.I)
-_DMY = re.compile(rf"\b(\d{{1,2}})\s+({_ANY_MONTH})\.?(?:\s+(\d{{4}}))?\b", re.I)
+# "21 Oktober", "5 okt.", "12 Agustus 2005": day, month name, year (shared by answering.dated).
+DAY_MONTH_RE = re.compile(rf"\b(\d{{1,2}})\s+({_ANY_MONTH})\.?(?:\s+(\d{{4}}))?\b", re.I)
 _MDY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?\b", re.I)
 _NUMERIC = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _MONTH_YEAR = re.compile(rf"\b(?:bulan\s+|in\s+)?({_MONTH})(?:\s+(\d{{4}}))?\b", re.I)
@@ -80,7 +81,7 @@ def _past_year(month: int, day: int, today: date) -> int:
 
 def _named_day(text: str, today: date) -> tuple[str, date] | None:
     """Find "21 Oktober 2025", "October 21", "21/10/2025" in ``text``."""
-    for pattern, order in ((_DMY, "dmy"), (_MDY, "mdy"), (_NUMERIC, "dmy-num")):
+    for pattern, order in ((DAY_MONTH_RE, "dmy"), (_MDY, "mdy"), (_NUMERIC, "dmy-num")):
         m = pattern.search(text)
         if not m:
             continue

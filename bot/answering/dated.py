@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 
 from retrieval.dates import MONTHS
+from retrieval.timewords import DAY_MONTH_RE
 
 Day = tuple[int, int]  # (day, month)
 
-# Full month names, "Mei", and abbreviations with a dot ("Okt."): "may" / "mar" alone are
-# words, so a month name must stand beside its day.
+# A month name stands beside its day ("may" / "mar" alone are words); written first, it is
+# capitalised ("May 27").
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH})\b\.?", re.IGNORECASE)
 _MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?![.,]?\d)", re.I)
 # Day first, as Indonesian news write it: "(12/8)", "(12/8/2005)", "12/8/2005", "12-8-2005".
 _BRACKETED = re.compile(r"\((\d{1,2})/(\d{1,2})(?:/\d{2,4})?\)")
@@ -28,7 +28,7 @@ _NUMERIC = re.compile(r"\b(\d{1,2})[/-](\d{1,2})[/-]\d{4}\b")
 def stated_days(text: str) -> frozenset[Day]:
     """Return the (day, month) pairs ``text`` states."""
     found: set[Day] = set()
-    for m in _DAY_MONTH.finditer(text):
+    for m in DAY_MONTH_RE.finditer(text):
         found.add((int(m.group(1)), MONTHS[m.group(2).casefold()]))
     for m in _MONTH_DAY.finditer(text):
         if m.group(1)[0].isupper():  # "May 27", not "they may 5 times"

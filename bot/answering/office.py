@@ -78,13 +78,17 @@ def other_office(sentence: str, start: int, end: int, office: Office | None, lan
         if after is None or after.group(1).casefold() != title:
             return False
         words = _office_run(sentence[after.end() :])
-    words = [w for w in words if w != ","]
-    words = [w for w in words if w.casefold() not in _LINKS and w.strip(".") not in _HONORIFICS]
-    said = [any(_says(w, q, asked) for q in asked) for w in words]
+    words = [
+        w
+        for w in words
+        if w != "," and w.casefold() not in _LINKS and w.strip(".") not in _HONORIFICS
+    ]
+    writes = [[_says(w, at, asked) for at in range(len(asked))] for w in words]
+    said = [any(row) for row in writes]
     if any(not ok and not w[:1].isupper() for w, ok in zip(words, said, strict=True)):
         return False  # a lower-case word of its own between: no office run ("… yang menulis")
-    missing = [q for q in asked if not any(_says(w, q, asked) for w in words)]
-    return bool(missing) and not all(said)
+    missing = not all(any(row[at] for row in writes) for at in range(len(asked)))
+    return missing and not all(said)
 
 
 def _office_run(text: str) -> list[str]:
@@ -118,18 +122,18 @@ def _office_in_name(phrase: str, title: str, asked: tuple[str, ...]) -> bool:
     words = [w for w in _WORD_RE.findall(phrase) if w != ","]
     if not title[:1].isupper() or not words or words[0].strip(".") in _HONORIFICS:
         return False
-    return not any(_says(w, q, asked) for w in words for q in asked)
+    return not any(_says(w, at, asked) for w in words for at in range(len(asked)))
 
 
-def _says(word: str, asked_word: str, asked: tuple[str, ...]) -> bool:
-    """Tell whether ``word`` of the sentence writes ``asked_word`` of the question, itself or
-    in a short form of the asked words from it on ("Jabar", "Sumut", "PU", "Puslit")."""
+def _says(word: str, at: int, asked: tuple[str, ...]) -> bool:
+    """Tell whether ``word`` of the sentence writes the question's word ``asked[at]``, itself
+    or in a short form of the asked words from it on ("Jabar", "Sumut", "PU", "Puslit")."""
     low = word.strip("()'’.,").casefold()
     if not low:
         return False
+    asked_word = asked[at]
     if low == asked_word or (len(low) >= 4 and sorted(low) == sorted(asked_word)):
         return True  # itself, or itself with two letters swapped ("Sumebr" asked)
-    at = asked.index(asked_word)
     return len(low) >= 2 and _abbreviates(low, asked[at:], first=True)
 
 

@@ -15,7 +15,7 @@ from bot.answering.direction import Direction, agreement, asked_direction, state
 from bot.answering.framing import frame
 from bot.answering.measure import Measure, asked_measure, states_measure, unit_fit
 from bot.answering.office import Office, asked_office, other_office
-from bot.answering.phrases import dateline_end, extend_chain, typed_phrases, typed_spans
+from bot.answering.phrases import dateline_end, extend_chain, typed_spans
 from bot.answering.proximity import nearness
 from bot.answering.qtype import AnswerType, answer_type, category_word
 from bot.answering.ranking import (
@@ -286,12 +286,7 @@ class Answerer:
         """The phrases of ``sentence`` that could answer, each scored by the reader: those of
         the asked kind, and for a name or an open question the span the reader copies."""
         text = sentence.text
-        if run.acronym is not None:  # only the name (or acronym) written beside it answers
-            spans = spelled_spans(text, run.acronym)
-        elif kind == "other":
-            spans = []
-        else:
-            spans = typed_spans(text, kind, asked, sentence.lang, run.named)
+        spans = run.typed(sentence, kind, asked)
         if kind in FREE and run.acronym is None:
             budget = self.options.answer_max_tokens
             found = read(self.generator, text, run.read_as, run.lang, max_tokens=budget)
@@ -322,11 +317,7 @@ class Answerer:
         if kind in FREE and run.acronym is None:
             found = read(self.generator, text, question, lang, max_tokens=budget)
         else:
-            phrases = (
-                [text[a:z] for a, z in spelled_spans(text, run.acronym)]
-                if run.acronym is not None
-                else typed_phrases(text, kind, asked, sentence.lang, run.named)
-            )
+            phrases = [text[a:z] for a, z in run.typed(sentence, kind, asked)]
             if not phrases:
                 return None
             found = read_phrase(self.generator, text, question, lang, phrases, max_tokens=budget)
@@ -420,6 +411,15 @@ class _Run:
         self.office: Office | None = None  # the office a who-question names ("Menteri PU")
         self.acronym: Asked | None = None  # an acronym to spell out, or a name to shorten
         self.country = False  # a which-country question: only a country answers
+
+    def typed(self, sentence: Sentence, kind: AnswerType, asked: set[str]) -> list[tuple[int, int]]:
+        """Return the spans of ``sentence`` that may answer: of the asked kind, or, asked what
+        an acronym stands for, only the name (or acronym) written beside it."""
+        if self.acronym is not None:
+            return spelled_spans(sentence.text, self.acronym)
+        if kind == "other":
+            return []
+        return typed_spans(sentence.text, kind, asked, sentence.lang, self.named)
 
     def holds_other_office(self, c: Candidate) -> bool:
         """Tell whether the candidate name is given another office than the one asked."""
