@@ -15,7 +15,7 @@ Lang = Literal["id", "en"]
 LANGS: tuple[Lang, Lang] = ("id", "en")
 
 # Bump when analysis output changes: persisted indexes built by another version are rebuilt.
-ANALYZER_VERSION = 3
+ANALYZER_VERSION = 4
 
 # Words, numbers with decimal/thousand separators (38.875, 2,5, 1.000.000) and hyphenated
 # names (Kim Jong-un, negara-negara) are single tokens; apostrophes inside words are kept.
@@ -105,9 +105,20 @@ def _stemmer(lang: Lang) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(_STEMMER_NAMES[lang])
 
 
+# Snowball's Indonesian stemmer strips -ku / -mu as possessives ("my", "your"), which news
+# hardly writes; it cuts words that merely end so: bertemu -> berte (pertemuan -> temu),
+# berlaku -> berla, Maluku -> malu. Such a word is stemmed as if it ended in -nya, the
+# possessive news does write, which the stemmer strips instead: bertemu(nya) -> temu.
+_ID_KU_MU_RE = re.compile(r"\w(?:ku|mu)$")
+_ID_SHIELD = "nya"
+
+
 def stem(tokens: list[str], lang: Lang) -> list[str]:
     """Stem ``tokens`` with Snowball for ``lang``; numbers are kept as they are."""
-    stemmed: list[str] = _stemmer(lang).stemWords(tokens)
+    words = tokens
+    if lang == "id":
+        words = [t + _ID_SHIELD if _ID_KU_MU_RE.search(t) else t for t in tokens]
+    stemmed: list[str] = _stemmer(lang).stemWords(words)
     return [t if _NUMERIC_RE.match(t) else s for t, s in zip(tokens, stemmed, strict=True)]
 
 

@@ -111,6 +111,24 @@ def test_stem_uses_snowball_per_language_and_keeps_numbers() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("words", "stem_"),
+    [
+        (["bertemu", "pertemuan", "ketemu", "temu"], "temu"),
+        (["berlaku", "pemberlakuan", "diberlakukan"], "laku"),
+        (["Maluku", "malukunya"], "maluku"),
+        (["bertamu", "tamu"], "tamu"),
+    ],
+)
+def test_words_ending_in_ku_or_mu_keep_them(words: list[str], stem_: str) -> None:
+    # Snowball strips -ku / -mu as possessives: bertemu -> berte, apart from pertemuan -> temu
+    assert stem([normalise(w) for w in words], "id") == [stem_] * len(words)
+
+
+def test_a_real_possessive_nya_is_still_stripped() -> None:
+    assert stem(["bukunya", "pertemuannya"], "id") == ["buku", "temu"]
+
+
 def test_analyze_indonesian_and_english() -> None:
     assert analyze("Pemerintah menaikkan harga beras tahun baru", "id") == [
         "perintah",

@@ -258,6 +258,9 @@ def test_free_text_is_aligned_onto_the_sentence_or_is_no_answer() -> None:
          "In Riyadh [1]."),
         ("Kourou, Perancis", "Where was it launched?", "place", "en", "id",
          "In Kourou, France [1]."),
+        # ... "To X" / "From X" when its verb asks where to or where from
+        ("Rusia", "Where did Kim travel?", "place", "en", "id", "To Russia (Rusia) [1]."),
+        ("Surabaya", "Where is the singer from?", "place", "en", "en", "From Surabaya [1]."),
         ("Colombia", "Di negara mana pemilu itu digelar?", "place", "id", "en",
          "Di Kolombia (Colombia) [1]."),
         ("Jerman", "Di negara mana?", "place", "id", "id", "Di Jerman [1]."),
@@ -633,6 +636,9 @@ def test_an_office_not_asked_about_its_holder_is_no_whereabouts() -> None:
         # no name the question gives
         ("Di mana Putin dan Kim akan bertemu?",
          "Diperkirakan Kim Jong-un melakukan pertemuan di Vladivostok.", ["Vladivostok"]),
+        # ... nor the rest of a name the question gives by one word ("Kim" - "Jong-un")
+        ("Di mana Putin dan Kim akan bertemu?",
+         "Diperkirakan Putin dan Kim Jong-un melakukan pertemuan pada Selasa.", []),
         # ... but the place written after the name of the asked place's landmark
         ("Di kota manakah, terletak Bandar Udara Sultan Syarif Kasim II?",
          "Pada Selasa pesawat mendarat di Bandar Udara Sultan Syarif Kasim II Pekanbaru, Riau.",

@@ -91,3 +91,21 @@ def test_a_place_is_never_swapped_for_a_wider_or_another_one() -> None:
 
     assert stated_the_asked_way(unknown, [unknown, wider]) is unknown  # no way told: it stays
     assert stated_the_asked_way(to_city, [to_city, wider]) is to_city
+
+
+def test_a_destination_is_answered_by_the_place_its_sentence_puts_in_it() -> None:
+    # Asked where they meet: "berangkat ke Rusia" is the likelier phrase, but the venue's
+    # sentence writes "di Kota Vladivostok, di pantai timur Rusia", a place inside Russia
+    # written the asked way; asked the other way round nothing is swapped.
+    lead = "Kim berangkat ke Rusia untuk pertemuan puncak dengan Putin."
+    article = Article(id="a", title="", text=f"{lead} {VENUE}", date=None)
+    first = Sentence(article, 0, len(lead), "id", match=0.8, score=1.4, rank=0)
+    at = len(lead) + 1
+    venue = Sentence(article, at, at + len(VENUE), "id", match=0.5, score=1.1, rank=0)
+    to_russia = Candidate(first, lead.index("Rusia"), lead.index(" untuk"), -5.0, 2, 0.1, -1.0)
+    in_city = Candidate(venue, VENUE.index("Kota"), VENUE.index(","), -10.9, 5, 0.0, 1.0)
+    elsewhere = Candidate(first, lead.index("Putin"), len(lead) - 1, -5.0, 2, 0.1, -1.0)
+
+    assert stated_the_asked_way(to_russia, [to_russia, in_city]) is in_city
+    assert stated_the_asked_way(elsewhere, [elsewhere, in_city]) is elsewhere
+    assert stated_the_asked_way(in_city, [to_russia, in_city]) is in_city

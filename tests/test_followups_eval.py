@@ -23,13 +23,21 @@ DISTRACTORS = {
     "there, at the town hall, and he will meet them when the hall opens. Where and when "
     "they meet next is open.\n",
 }
+# Other news, so that the seed's words are not in most passages (where BM25's idf is next to
+# nothing and no word of the previous question could find the seed article).
+FILLERS = {
+    "cuaca.txt": "# Cuaca Bandung\n\nCuaca di Bandung cerah sepanjang hari. Suhu 30 derajat.\n",
+    "beras.txt": "# Harga beras\n\nHarga beras di pasar induk naik dua persen pekan ini.\n",
+    "marathon.txt": "# Marathon\n\nThe city marathon drew 12,000 runners on Sunday morning.\n",
+    "flood.txt": "# Flood warning\n\nHeavy rain caused floods in the river valley overnight.\n",
+}
 
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     root = tmp_path / "corpus"
     shutil.copytree(SEEDS, root)
-    for name, text in DISTRACTORS.items():
+    for name, text in {**DISTRACTORS, **FILLERS}.items():
         (root / name).write_text(text, encoding="utf-8")
     return root
 

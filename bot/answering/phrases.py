@@ -123,6 +123,7 @@ def _lone_initial_verb(text: str, a: int, z: int) -> bool:
 
 
 _WORD_RUN_RE = re.compile(r"\S+")
+_WORDS_BEFORE_RE = re.compile(r"(?:(?<!\S)([\w'’.-]+)[ \t]+)?(?<!\S)([\w'’.-]+)[ \t]+$")
 
 
 def _word_spans(text: str, a: int, z: int) -> list[tuple[int, int]]:
@@ -300,6 +301,24 @@ def _not_given(
     return (words[n][0], z) if len(words) - n >= 2 else None
 
 
+def _rest_of_given(text: str, a: int, z: int, named: frozenset[str], lang: Lang) -> bool:
+    """Tell whether the one word ``text[a:z]`` ends a name the question gives by one word:
+    asked where Putin and Kim meet, "Putin dan Kim Jong-un" trimmed of the asked names leaves
+    "Jong-un" (a whole name given, "Bandar Udara Sultan Syarif Kasim II Pekanbaru", is
+    followed by another name)."""
+    if len(_word_spans(text, a, z)) != 1:
+        return False
+    before = _WORDS_BEFORE_RE.search(text[max(0, a - 80) : a])
+    if before is None:
+        return False
+    second, first = (w or "" for w in before.groups())  # the word before, the one before it
+    return _is_given(first, named, lang) and not _is_given(second, named, lang)
+
+
+def _is_given(word: str, named: frozenset[str], lang: Lang) -> bool:
+    return word[:1].isupper() and _is_asked(word, named, lang)
+
+
 def _is_asked(word: str, asked: AbstractSet[str], lang: Lang) -> bool:
     tokens, terms = set(tokenize(word)), set(analyze(word, lang))
     return bool(tokens) and (tokens <= asked or (bool(terms) and terms <= asked))
@@ -447,7 +466,12 @@ def _name_spans(
     # "Kim Jong-un" is no answer. (A which-question's own word may start its answer:
     # "Bandara Polonia", asked "Apakah nama Bandara di Medan?")
     if kind == "place":
-        return [f for f in found if not _is_asked(sentence[f[0] : f[1]].split()[0], named, lang)]
+        return [
+            f
+            for f in found
+            if not _is_asked(sentence[f[0] : f[1]].split()[0], named, lang)
+            and not _rest_of_given(sentence, *f, named, lang)
+        ]
     if person:
         return [f for f in (_not_given(sentence, *f, named, lang) for f in found) if f]
     return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from bot.answering.direction import Direction, asked_direction
 from retrieval.analysis import normalise
 
 AnswerType = Literal["person", "place", "time", "number", "name", "other"]
@@ -69,15 +70,20 @@ _PLACE_PREPOSITION_RE = re.compile(r"^\s*(di|ke|dari) ?(?:\w+ )?mana", re.IGNORE
 # An English one asking where, or in which place, is answered "In X"; "Which country
 # announced …?" with the country alone.
 _EN_WHERE_RE = re.compile(r"\bwhere\b|\bin (?:which|what)\b", re.IGNORECASE)
+_EN_PREPOSITIONS: dict[Direction, str] = {"at": "in", "to": "to", "from": "from"}
 
 
 def place_preposition(question: str) -> str | None:
-    """Return "di"/"ke"/"dari" when an Indonesian where-question asks with it, "in" when an
-    English one asks where or in which place, else None."""
+    """Return "di"/"ke"/"dari" when an Indonesian where-question asks with it, "in" / "to" /
+    "from" when an English one asks where (by its verb: ``direction.asked_direction``) or in
+    which place, else None."""
     m = _PLACE_PREPOSITION_RE.match(question)
     if m:
         return m.group(1).lower()
-    return "in" if _EN_WHERE_RE.search(question) else None
+    if not _EN_WHERE_RE.search(question):
+        return None
+    # "Where did Kim travel?" is answered "To Russia", "Where is she from?" "From Surabaya".
+    return _EN_PREPOSITIONS[asked_direction(question) or "at"]
 
 
 # The thing a which-question names ("Kepala Badan apakah …" - Badan, "Apakah nama pelabuhan

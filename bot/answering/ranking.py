@@ -24,6 +24,8 @@ DIRECTION_WEIGHT = 2.0
 # A number whose unit measures what its how-many question asks (+1) or something else (-1):
 # "17,5 kilometer" asked how many turtles (see measure.unit_fit).
 UNIT_WEIGHT = 4.0
+# Where a place's own clause ends: a sentence's end, a semicolon, a quote or a dash.
+_CLAUSE_END_RE = re.compile(r"[.;:!?\"“”]|\s[-–—]\s")
 
 
 @dataclass(frozen=True)
@@ -67,16 +69,26 @@ def stated_the_asked_way(best: Candidate, candidates: Sequence[Candidate]) -> Ca
     """Return the candidate that names ``best``'s place with the asked preposition when
     ``best`` is written with another: asked where Putin and Kim meet, "pergi ke Vladivostok"
     is answered, and cited, as "berlangsung di Kota Vladivostok" (the same place or a more
-    specific name holding it, never a wider one: "Denpasar" for "Pelabuhan Benoa")."""
+    specific name holding it, never a wider one: "Denpasar" for "Pelabuhan Benoa"), and
+    "berangkat ke Rusia" as "di Kota Vladivostok, di pantai timur Rusia" (a place its
+    sentence puts in ``best``'s)."""
     if best.direction >= 0:
         return best
-    place = _first_part(best.phrase)
+    place = re.compile(rf"\b{re.escape(_first_part(best.phrase))}\b")
     same = [
         c
         for c in candidates
-        if c.direction > 0 and re.search(rf"\b{re.escape(place)}\b", _first_part(c.phrase))
+        if c.direction > 0
+        and (place.search(_first_part(c.phrase)) or place.search(_after(c).casefold()))
     ]
     return max(same, key=lambda c: c.score) if same else best
+
+
+def _after(candidate: Candidate) -> str:
+    """Return the rest of the candidate's sentence from its phrase on, up to the next clause
+    ("Kota Vladivostok, di pantai timur Rusia, lapor …")."""
+    text = candidate.sentence.text[candidate.start :]
+    return _CLAUSE_END_RE.split(text, maxsplit=1)[0]
 
 
 def _first_part(place: str) -> str:
