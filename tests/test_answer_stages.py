@@ -42,6 +42,8 @@ def phrases_for(question: str, sentence: str, kind: AnswerType, lang: str = "id"
         ("Apa nama latin harimau Sumatera?", "name"),
         ("How many runners joined?", "number"),
         ("Which city hosted the summit?", "place"),
+        ("Lima perusahaan asing di kawasan manakah yang tak mendapat gas?", "place"),
+        ("Di kecamatan manakah lahan itu dinyatakan puso?", "place"),
         ("Kelompok apakah yang bertanggung jawab?", "name"),
         ("Atlet bintang mana yang kembali bertanding?", "name"),
         ("Which automaker recalled 2.9 million vehicles?", "name"),

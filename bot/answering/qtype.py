@@ -34,8 +34,8 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         "place",
         re.compile(
             r"\b(di ?mana\w*|ke ?mana\w*|dari ?mana\w*|where|"
-            r"(kota|negara|negara bagian|provinsi|pulau|daerah|wilayah|kabupaten|desa|benua|"
-            r"lokasi) "
+            r"(kota|negara|negara bagian|provinsi|pulau|daerah|wilayah|kabupaten|kecamatan|"
+            r"kelurahan|desa|dusun|kampung|kawasan|distrik|benua|lokasi) "
             r"(mana|apa)\w*|in which (city|country|province|state|region|town)|"
             r"(which|what) (city|country|province|state|region|town|continent))\b"
         ),
