@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.countries import asks_country, names_country
+from bot.answering.countries import asks_country, asks_within_country, names_country, only_countries
 from bot.answering.dated import stated_days
+from bot.answering.grain import Grain, asked_grain, states_grain
 from bot.answering.office import asked_office, other_office
 from bot.answering.phrases import typed_phrases
 from bot.answering.ranking import Candidate, share
@@ -242,3 +243,98 @@ def test_a_which_country_question_asks_for_a_country() -> None:
     assert asks_country("Di negara manakah letak kota Shanghai?")
     assert asks_country("Which country declared victory against Covid-19?")
     assert not asks_country("Di kota manakah letak kantor pusat WHO?")
+
+
+@pytest.mark.parametrize(
+    ("question", "grain"),
+    [
+        ("Tahun berapakah Tembok Berlin runtuh?", "year"),
+        ("Pada tahun berapa debut naskah drama itu dipentaskan?", "year"),
+        ("In what year did the wall fall?", "year"),
+        ("Tanggal berapakah Sharapova lahir?", "day"),
+        ("On what date was the treaty signed?", "day"),
+        ("Pukul berapa gempa itu terjadi?", "clock"),
+        ("Kapan Tembok Berlin runtuh?", None),
+        ("Berapa tahun ia dipenjara?", None),  # how long, not when
+    ],
+)
+def test_a_when_question_says_how_finely_it_asks(question: str, grain: str | None) -> None:
+    assert asked_grain(question) == grain
+
+
+@pytest.mark.parametrize(
+    ("grain", "phrase", "fits"),
+    [
+        ("year", "1989", True),
+        ("year", "tahun 1990-an", True),
+        ("year", "19 April 1987", True),
+        ("year", "Selasa (30/8)", False),
+        ("year", "28 September", False),
+        ("day", "19 April 1987", True),
+        ("day", "Selasa (30/8)", True),
+        ("day", "April 19", True),
+        ("day", "tahun 2005", False),
+        ("day", "Oktober 2005", False),
+        ("clock", "pukul 08.06", True),
+        ("clock", "Selasa (6/9)", False),
+        (None, "tahun 2005", True),
+    ],
+)
+def test_a_time_is_told_at_its_grain(grain: Grain | None, phrase: str, fits: bool) -> None:
+    assert states_grain(grain, phrase) is fits
+
+
+@pytest.mark.parametrize(
+    ("sentence", "numbers"),
+    [
+        # written on a name: part of it, counts nothing
+        (
+            "Pesawat Boeing 737 400 milik Garuda membawa 112 penumpang.",
+            ["112 penumpang"],
+        ),
+        ("Penerbangan GA-181 membawa 98 orang.", ["98 orang"]),
+        # a time of day counts nothing either
+        ("Pesawat mendarat pukul 08.06 membawa 98 orang.", ["98 orang"]),
+        # unless what follows counts: a unit, a counting word, the asked noun
+        ("Lin Dan 15 kali gagal.", ["15 kali", "15 kali gagal"]),
+        # capitalised as the sentence's first word, after a dateline too, or a label
+        ("Sebanyak 1.200 warga mengungsi.", ["1.200 warga", "1.200 warga mengungsi"]),
+        ("Jakarta, Kompas-Sebanyak 40 rumah rusak.", ["40 rumah", "40 rumah rusak"]),
+        ("Harganya Rp 5.700 per liter.", ["Rp 5.700", "Rp 5.700 per liter"]),
+        ("Peraturan Menteri Nomor 17 itu berlaku.", ["17"]),
+    ],
+)
+def test_a_number_written_on_a_name_is_no_count(sentence: str, numbers: list[str]) -> None:
+    assert typed_phrases(sentence, "number", set(), "id") == numbers
+
+
+@pytest.mark.parametrize(
+    ("phrase", "only"),
+    [
+        ("Di Nigeria, Bolivia", True),
+        ("Amerika Serikat", True),
+        ("Rusia dan China", True),
+        ("Manila, Filipina", False),
+        ("Filipina (Manila)", False),
+        ("Jawa Barat", False),
+        ("Singapura", False),  # a city as well as a country
+    ],
+)
+def test_a_phrase_naming_countries_alone_is_told(phrase: str, only: bool) -> None:
+    assert only_countries(phrase) is only
+
+
+@pytest.mark.parametrize(
+    ("question", "within"),
+    [
+        ("Di provinsi mana rakyat Ekuador turun ke jalan?", True),
+        ("Di kota manakah letak kantor pusat PBB?", True),
+        ("Which state approved the ballot measure?", True),
+        ("Di pulau apakah kota Padang terletak?", False),  # an island may be a country
+        ("Di negara manakah SEA Games X dilaksanakan?", False),
+    ],
+)
+def test_a_question_asking_for_a_place_inside_a_country_is_told(
+    question: str, within: bool
+) -> None:
+    assert asks_within_country(question) is within

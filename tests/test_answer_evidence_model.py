@@ -1,5 +1,6 @@
-"""With the real default model: an acronym spelled out, the asked day's figure, and no name
-holding another office than asked."""
+"""With the real default model: an acronym spelled out, the asked day's figure, no name
+holding another office than asked, a year when asked the year, and no number that is part
+of a name, no country when asked the province."""
 
 from __future__ import annotations
 
@@ -31,12 +32,36 @@ MINISTRY = (
     "di Jakarta Selatan pada Senin. Kunjungan itu membahas anggaran jalan tol.\n"
 )
 
+TENNIS = (
+    "Sharapova juara di Tokyo\n"
+    "Petenis Rusia Maria Sharapova, yang lahir pada tahun 1987, menjuarai turnamen di Tokyo "
+    "pada 2005. Sharapova lahir di Nyagan, Siberia, pada 19 April.\n"
+)
+LANDING = (
+    "Pendaratan darurat di Pekanbaru\n"
+    "Pesawat Boeing 737 milik Garuda jurusan Medan-Jakarta mendarat darurat di Bandar Udara "
+    "Sultan Syarif Kasim II Pekanbaru, Selasa (6/9), karena mesinnya terbakar. Tidak ada "
+    "korban dalam kejadian itu.\n"
+)
+PROTEST = (
+    "Protes minyak Ekuador\n"
+    "Rakyat Ekuador turun ke jalan untuk merebut sebagian rezeki minyak, seperti yang "
+    "sebelumnya terjadi di Nigeria dan Bolivia. Produksi minyak negara itu terhenti.\n"
+)
+
 
 @pytest.fixture(scope="module")
 def answerer(tmp_path_factory: pytest.TempPathFactory, llama: LlamaGenerator) -> Answerer:
     return answerer_over(
         tmp_path_factory.mktemp("answer-evidence"),
-        {"terigu": FLOUR, "diare": DIARRHOEA, "pu": MINISTRY},
+        {
+            "terigu": FLOUR,
+            "diare": DIARRHOEA,
+            "pu": MINISTRY,
+            "tenis": TENNIS,
+            "garuda": LANDING,
+            "ekuador": PROTEST,
+        },
         llama,
     )
 
@@ -61,5 +86,30 @@ def test_a_minister_of_another_portfolio_is_no_answer(answerer: Answerer) -> Non
     answer = answerer.answer("Siapakah Menteri Pekerjaan Umum (PU) sekarang?")
 
     # the news names no minister of public works: it says so, the closest sentence quoted
+    assert answer.abstained
+    assert answer.text.startswith(i18n.text("not_stated", "id"))
+
+
+def test_asked_the_date_a_year_alone_is_no_answer(answerer: Answerer) -> None:
+    answer = answerer.answer("Tanggal berapakah Sharapova lahir?")
+
+    # 237e21c … 78ea06a answered "Pada tahun 1987 [1]."
+    assert answer.text.startswith("Pada 19 April [1].")
+    assert citations_valid(answer, answerer.index.snapshot)
+
+
+def test_a_number_that_is_part_of_a_name_counts_nothing(answerer: Answerer) -> None:
+    answer = answerer.answer("Berapa penumpang pesawat Garuda yang mendarat darurat di Pekanbaru?")
+
+    # "Boeing 737" counts no passengers (78ea06a answered "737 milik Garuda [1]."): the news
+    # does not say how many there were
+    assert answer.abstained
+    assert answer.text.startswith(i18n.text("not_stated", "id"))
+
+
+def test_asked_the_province_a_country_is_no_answer(answerer: Answerer) -> None:
+    answer = answerer.answer("Di provinsi mana rakyat Ekuador turun ke jalan?")
+
+    # 78ea06a answered "Di Nigeria dan Bolivia [1]."
     assert answer.abstained
     assert answer.text.startswith(i18n.text("not_stated", "id"))

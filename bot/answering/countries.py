@@ -1,7 +1,9 @@
-"""Whether a place names a country: a which-country question is answered with one.
+"""Whether a place names a country: a which-country question is answered with one, and a
+question asking for a place inside a country is not.
 
 "Di negara manakah letak kota Shanghai?" is not answered with "Kabupaten Katingan", nor
-"Which country declared victory …?" with "Tedros Adhanom Ghebreyesus". Country names come
+"Which country declared victory …?" with "Tedros Adhanom Ghebreyesus"; "Di provinsi mana
+rakyat Ekuador turun ke jalan?" is not answered with "Nigeria, Bolivia". Country names come
 from pycountry (ISO 3166-1, in English and, through its Indonesian translations, as Indonesian
 official names write them: "Jerman", "Korea Utara") and the shipped place names both
 languages use (``vocab.PLACE_NAMES``: "Rusia", "Inggris", "Tiongkok").
@@ -74,3 +76,37 @@ _ASKS_COUNTRY_RE = re.compile(r"\bnegara (?:mana|apa)\w*|\b(?:which|what) countr
 def asks_country(question: str) -> bool:
     """Tell whether a question asks which country ("Di negara manakah …", "Which country …")."""
     return bool(_ASKS_COUNTRY_RE.search(question))
+
+
+# A place inside a country: a province, a city, a district, a village, a state. (An island
+# may be a country: "Di pulau mana …" - "Siprus".)
+_ASKS_WITHIN_RE = re.compile(
+    r"\b(?:provinsi|kota|kabupaten|kecamatan|kelurahan|desa|dusun|kampung|negara bagian)"
+    r" (?:mana|apa)\w*|\b(?:which|what) (?:province|city|town|village|state|district)\b",
+    re.I,
+)
+# Countries that are one city, or share their name with a state ("Georgia"): they may answer.
+_CITY_STATES = frozenset(
+    "singapura singapore monaco vatikan vatican hong kong makau macau macao luksemburg "
+    "luxembourg kuwait djibouti georgia".split()
+) | {"hong kong"}
+_LIST_RE = re.compile(r"\s*(?:,|\bdan\b|\band\b|&)\s*", re.I)
+
+
+def asks_within_country(question: str) -> bool:
+    """Tell whether a question asks for a place inside a country ("Di provinsi manakah …",
+    "Which city …")."""
+    return bool(_ASKS_WITHIN_RE.search(question))
+
+
+def only_countries(phrase: str) -> bool:
+    """Tell whether a place phrase names countries and nothing else ("Di Nigeria, Bolivia",
+    "Amerika Serikat"; not "Manila, Filipina", nor "Singapura")."""
+    text = phrase.strip().casefold()
+    for lead in _LEADS:
+        if text.startswith(lead):
+            text = text[len(lead) :]
+            break
+    parts = [p.strip(" .") for p in _LIST_RE.split(text) if p.strip(" .")]
+    known = country_names()
+    return bool(parts) and all(p in known and p not in _CITY_STATES for p in parts)

@@ -62,7 +62,7 @@ UNITS: Mapping[str, Dimension] = _dims(
     }
 )
 # Words that count things, never people.
-_THINGS = frozenset(
+THING_COUNTERS = frozenset(
     "unit units buah ekor potong lembar batang biji butir kali times pieces items".split()
 )
 # Dimensions that are no amount of anything counted ("35 kilometer" counts no bombs; "80.854
@@ -188,7 +188,7 @@ def unit_fit(measure: Measure | None, phrase: str, lang: Lang) -> float:
             return 1.0 if dimension == asked else -1.0
         # "45.000 unit" asked for the dead, "21 unit" for a price (another noun may count
         # people: "500 laki-laki")
-        if unit is not None and (asked != "people" or unit in _THINGS):
+        if unit is not None and (asked != "people" or unit in THING_COUNTERS):
             return -1.0
         return -1.0 if asked in ("percent", "money") else 0.0  # a share is never bare
     # What the question counts is unknown as a unit ("Berapa jumlah bom"): a measure of

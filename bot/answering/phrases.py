@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 
+from bot.answering.measure import THING_COUNTERS, UNITS
 from bot.answering.qtype import AnswerType
 from bot.answering.shape import DATE_RE, NUMBER_PHRASE_RE
 from bot.answering.vocab import DAYS, MONTHS, TITLES, alternation
@@ -378,6 +379,13 @@ def typed_spans(
         for m in NUMBER_PHRASE_RE.finditer(sentence):
             if _is_year(sentence, m.start(), m.group()):  # "in 2022" dates; it counts nothing
                 continue
+            digit = re.search(r"\d", m.group())
+            at = m.start() + (digit.start() if digit else 0)
+            # "Boeing 737", "GA-181" name; they count nothing ("Lin Dan 15 kali" counts)
+            if _on_name(sentence, at) and not _counts_after(sentence, at, asked):
+                continue
+            if _CLOCK_BEFORE_RE.search(sentence, max(0, at - 8), at):  # "pukul 08.06" is a time
+                continue
             found += [(m.start(), m.end()), *_longer_units(sentence, m.end(), m.start(), lang)]
     elif kind == "time":
         found += [(m.start(), m.end()) for m in DATE_RE.finditer(sentence)]
@@ -485,6 +493,47 @@ def _is_year(sentence: str, start: int, phrase: str) -> bool:
     before = sentence[:start].rstrip()
     word = before.rsplit(None, 1)[-1].casefold() if before else ""
     return word in _YEAR_LEADS or before.endswith("(") or not before
+
+
+# The word a number is written on, with one space or a hyphen between ("Boeing 737").
+_WORD_ON_RE = re.compile(r"(?<![\w.,])([^\W_][\w]*)[\s-]$")
+# Words a number follows as its label or currency, not as a name's ("Nomor 17", "Rp 5").
+_NUMBER_LABELS = frozenset("rp us usd nomor no nomer pasal ayat number article".split())
+_SENTENCE_START = frozenset(".!?:;\"“‘'(-–—")
+
+
+def _on_name(sentence: str, start: int) -> bool:
+    """Tell whether the number at ``start`` is written on a name, part of it ("Boeing 737
+    400", "GA-181", "Shenzhou 6", "Apollo 11"): the word before it is capitalised and
+    neither a date's ("Mei 2005", "Jumat 12") nor capitalised only as the sentence's first
+    ("Sebanyak 1.200 warga", after a dateline too)."""
+    m = _WORD_ON_RE.search(sentence, max(0, start - 40), start)
+    if m is None:
+        return False
+    if m.group(1)[0].isdigit():  # "Boeing 737 400": on the number on the name
+        return _on_name(sentence, m.start(1))
+    if not m.group(1)[0].isupper():
+        return False
+    word = m.group(1).casefold()
+    if word in _TIME_WORD_SET or word in _YEAR_LEADS or word in _NUMBER_LABELS:
+        return False
+    before = sentence[: m.start(1)].rstrip()
+    first = not before or before[-1] in _SENTENCE_START or m.start(1) <= dateline_end(sentence)
+    return not first
+
+
+_CLOCK_BEFORE_RE = re.compile(r"\b(?:pukul|jam)\s+$", re.IGNORECASE)
+_AFTER_NUMBER_RE = re.compile(r"[\d.,]+\s*(%|[^\W\d]+)")
+
+
+def _counts_after(sentence: str, at: int, asked: set[str]) -> bool:
+    """Tell whether the number at ``at`` is followed by what counts or measures ("15 kali",
+    "112 penumpang", "5 persen"): a unit, or a word the question asks with."""
+    m = _AFTER_NUMBER_RE.match(sentence, at)
+    if m is None:
+        return False
+    word = m.group(1).casefold()
+    return word in UNITS or word in THING_COUNTERS or word in asked
 
 
 def _longer_units(sentence: str, end: int, start: int, lang: Lang) -> list[tuple[int, int]]:

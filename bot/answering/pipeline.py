@@ -10,9 +10,15 @@ from datetime import datetime
 from bot import i18n
 from bot.answering.acronyms import Asked, asked_acronym, spelled_spans
 from bot.answering.choices import Pick, clean_choice, pick_choice, split_choices
-from bot.answering.countries import asks_country, names_country
+from bot.answering.countries import (
+    asks_country,
+    asks_within_country,
+    names_country,
+    only_countries,
+)
 from bot.answering.direction import Direction, agreement, asked_direction, states_direction
 from bot.answering.framing import frame
+from bot.answering.grain import Grain, asked_grain, states_grain
 from bot.answering.measure import Measure, asked_measure, states_measure, unit_fit
 from bot.answering.office import Office, asked_office, other_office
 from bot.answering.phrases import dateline_end, extend_chain, typed_spans
@@ -138,14 +144,7 @@ class Answerer:
             )
             if pick is not None:
                 return run.finish(_cite_choice(pick), "choice")
-        kind = answer_type(run.question)
-        run.acronym = asked_acronym(run.read_as)
-        kind = "name" if run.acronym else kind
-        run.category = category_word(run.read_as) if kind in ("name", "place") else None
-        run.way = asked_direction(run.read_as) if kind == "place" else None
-        run.measure = asked_measure(run.read_as, run.lang) if kind == "number" else None
-        run.office = asked_office(run.read_as) if kind == "person" else None
-        run.country = kind == "place" and asks_country(run.read_as)
+        kind = run.read_question()
         sentences = candidates(
             hits, snap, run.weights, totals=run.totals, kind=kind, question=run.read_as
         )
@@ -254,6 +253,8 @@ class Answerer:
         found = [c for c in found if c.unit >= 0]
         # Asked which country, a place naming none answers nothing ("Kabupaten Katingan").
         found = [c for c in found if not run.country or names_country(c.phrase)]
+        # Asked which province or city, a country answers nothing ("Nigeria, Bolivia").
+        found = [c for c in found if not (run.within and only_countries(c.phrase))]
         # A name given another office than asked answers nothing, however much of the
         # office its phrase takes in ("Keuangan Purbaya …" as "Purbaya …"); it still counts
         # as a rival: the reader's doubt about the rest stays (share below).
@@ -411,15 +412,39 @@ class _Run:
         self.office: Office | None = None  # the office a who-question names ("Menteri PU")
         self.acronym: Asked | None = None  # an acronym to spell out, or a name to shorten
         self.country = False  # a which-country question: only a country answers
+        self.within = False  # asked for a province, a city …: a country alone does not answer
+        self.grain: Grain | None = None  # a when-question's grain: year, day, time of day
+
+    def read_question(self) -> AnswerType:
+        """Read what the question asks for: its kind, and what narrows it (an acronym to
+        spell out, the category a which-question names, the way a where-question asks, what
+        a how-many question counts, the office a who-question names, a country, the grain a
+        when-question asks at); return the kind."""
+        q = self.read_as
+        kind = answer_type(self.question)
+        self.acronym = asked_acronym(q)
+        kind = "name" if self.acronym else kind
+        self.category = category_word(q) if kind in ("name", "place") else None
+        self.way = asked_direction(q) if kind == "place" else None
+        self.measure = asked_measure(q, self.lang) if kind == "number" else None
+        self.office = asked_office(q) if kind == "person" else None
+        self.country = kind == "place" and asks_country(q)
+        self.within = kind == "place" and asks_within_country(q)
+        self.grain = asked_grain(q) if kind == "time" else None
+        return kind
 
     def typed(self, sentence: Sentence, kind: AnswerType, asked: set[str]) -> list[tuple[int, int]]:
-        """Return the spans of ``sentence`` that may answer: of the asked kind, or, asked what
-        an acronym stands for, only the name (or acronym) written beside it."""
+        """Return the spans of ``sentence`` that may answer: of the asked kind (a time at the
+        asked grain), or, asked what an acronym stands for, only the name (or acronym)
+        written beside it."""
         if self.acronym is not None:
             return spelled_spans(sentence.text, self.acronym)
         if kind == "other":
             return []
-        return typed_spans(sentence.text, kind, asked, sentence.lang, self.named)
+        spans = typed_spans(sentence.text, kind, asked, sentence.lang, self.named)
+        if kind == "time":
+            spans = [(a, z) for a, z in spans if states_grain(self.grain, sentence.text[a:z])]
+        return spans
 
     def holds_other_office(self, c: Candidate) -> bool:
         """Tell whether the candidate name is given another office than the one asked."""
@@ -482,15 +507,17 @@ def _chosen(
 
 def _states(run: _Run) -> Callable[[Sentence], bool] | None:
     """Return the test of a sentence stating what ``run``'s question asks for in its form: a
-    place written the asked way ("di Kota Vladivostok"), a number of the asked unit, an
-    acronym spelled out beside it."""
-    way, measure, acronym = run.way, run.measure, run.acronym
+    place written the asked way ("di Kota Vladivostok"), a number of the asked unit, a time
+    at the asked grain, an acronym spelled out beside it."""
+    way, measure, acronym, grain = run.way, run.measure, run.acronym, run.grain
     if acronym is not None:
         return lambda s: bool(spelled_spans(s.text, acronym))
     if way is not None:
         return lambda s: states_direction(way, s.text)
     if measure is not None:
         return lambda s: states_measure(measure, s.text, s.lang)
+    if grain is not None:
+        return lambda s: states_grain(grain, s.text)
     return None
 
 
