@@ -7,6 +7,7 @@ import re
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 
 from bot.answering import Answer, Answerer
@@ -44,6 +45,7 @@ class Question:
     gold_ids: tuple[str, ...]
     choices: tuple[str, ...] = ()  # a quiz's options (RealTime QA), asked along with it
     previous: str = ""  # for a follow-up: the question asked just before it
+    asked_on: date | None = None  # the day it was asked: "this week" counts from it
 
 
 def read_questions(path: Path) -> list[Question]:
@@ -67,11 +69,31 @@ def read_questions(path: Path) -> list[Question]:
                     tuple(d.get("gold_ids") or ()),
                     tuple(str(c) for c in d.get("choices") or ()),
                     str(d.get("previous") or ""),
+                    _day(d.get("date")),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise CorpusError(f"{path}:{n}: not a valid question line ({exc})") from None
     return out
+
+
+def _day(value: object) -> date | None:
+    """Read a question's day ("2022/06/16" as RealTime QA writes it, or ISO); None if none."""
+    if not value:
+        return None
+    text = str(value).strip().replace("/", "-")[:10]
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"date {value!r} is not a day (YYYY-MM-DD or YYYY/MM/DD)") from None
+
+
+def _asked_at(q: Question, answerer: Answerer) -> datetime | None:
+    """Return when ``q`` was asked, at the end of its day on the answerer's clock (None: now)."""
+    if q.asked_on is None:
+        return None
+    zone = answerer.clock().tzinfo if answerer.clock else None
+    return datetime.combine(q.asked_on, time(23, 59), tzinfo=zone)
 
 
 def gold_rank(snap: Snapshot, q: Question, *, crosslingual: bool, depth: int = 10) -> int | None:
@@ -288,7 +310,8 @@ def evaluate(
     for i, q in enumerate(questions, start=1):
         options = q.choices if choices else ()
         previous = Turn(q.previous, "", 0.0) if q.previous and context else None
-        answer = answerer.answer(q.question, choices=options, previous=previous)
+        asked_at = _asked_at(q, answerer)
+        answer = answerer.answer(q.question, choices=options, previous=previous, asked_at=asked_at)
         record = _answer_record(q, answer, snap, options)
         records.append(record)
         if details is not None:

@@ -1,7 +1,8 @@
 """Search that answers from the right time: date windows, "latest", and a recency prior.
 
-A question with a date window ("kemarin", "this week", "21 Oktober") ranks passages from that
-window first (the others follow, so an empty window still gives an answer to check); "terbaru
+A question with a date window ("kemarin", "this week", "21 Oktober") ranks the passages from
+that window that are on its topic (scoring at least RELEVANT_SHARE of the best) first (the
+others follow, so an empty window still gives an answer to check); "terbaru
 / latest" boosts the newest articles; without time words a small recency prior breaks near
 ties. Recency counts from the newest article among the candidates, not from the clock, so
 an archive corpus still has a "latest".
@@ -51,7 +52,14 @@ def rank_by_time(hits: list[Hit], window: TimeWindow | None, *, k: int) -> list[
     if not known:
         return [replace(h, rank=i) for i, h in enumerate(hits[:k], start=1)]
     if window is not None and window.start is not None:
-        in_window = [d is not None and window.contains(d) for d in days]
+        # Only a passage on the question's topic is put first for its day: a story from the
+        # window that shares a word or two with the question must not bury the one that
+        # answers it, dated a day before the window opens.
+        best = max(h.score for h in hits) if hits else 0.0
+        in_window = [
+            d is not None and window.contains(d) and h.score >= RELEVANT_SHARE * best
+            for h, d in zip(hits, days, strict=True)
+        ]
     else:
         in_window = [True] * len(hits)
     top = max((h.score for h, inside in zip(hits, in_window, strict=True) if inside), default=0.0)

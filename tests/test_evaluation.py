@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -363,3 +366,87 @@ def test_render_aligns_the_report() -> None:
         "  abstention_unanswerable    –",
         "  modes                      {'generated': 2}",
     ]
+
+
+# a question's day
+
+
+STORMS = [
+    {
+        "id": "storm-june",
+        "date": "2022-06-14",
+        "text": "A storm hit the state of Virginia, flooding dozens of homes.",
+    },
+    {
+        "id": "storm-may",
+        "date": "2022-05-03",
+        "text": "A storm hit the state of Florida, flooding dozens of homes.",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def storms(tmp_path_factory: pytest.TempPathFactory) -> CorpusIndex:
+    root = tmp_path_factory.mktemp("storms")
+    (root / "corpus").mkdir()
+    lines = "\n".join(json.dumps(a) for a in STORMS)
+    (root / "corpus" / "news.jsonl").write_text(lines, encoding="utf-8")
+    return CorpusIndex([root / "corpus"], root / "data")
+
+
+def test_read_questions_reads_the_day_a_question_was_asked(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    lines = [
+        {"id": "a", "question": "Which state?", "answers": ["Virginia"], "date": "2022/06/16"},
+        {"id": "b", "question": "Which state?", "answers": ["Virginia"], "date": "2022-06-16"},
+        {"id": "c", "question": "Which state?", "answers": ["Virginia"], "date": "last week"},
+    ]
+    path.write_text("\n".join(json.dumps(x) for x in lines[:2]), encoding="utf-8")
+
+    assert [q.asked_on for q in read_questions(path)] == [date(2022, 6, 16)] * 2
+
+    path.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    with pytest.raises(CorpusError) as excinfo:
+        read_questions(path)
+    assert str(excinfo.value).startswith(f"{path}:3: not a valid question line (date 'last week'")
+
+
+def test_this_week_counts_from_the_day_the_question_was_asked(storms: CorpusIndex) -> None:
+    answerer = Answerer(storms, FakeGenerator(), AnswerOptions(crosslingual=False))
+    question = "Which state did a storm hit this week?"
+    zone = ZoneInfo("Asia/Jakarta")
+
+    june = answerer.answer(
+        question, use_model=False, asked_at=datetime(2022, 6, 16, 12, tzinfo=zone)
+    )
+    may = answerer.answer(question, use_model=False, asked_at=datetime(2022, 5, 5, 12, tzinfo=zone))
+
+    assert june.passages[0].article.id == "storm-june"
+    assert may.passages[0].article.id == "storm-may"
+
+
+class _Recording(Answerer):
+    """The real answerer (quoting, no model), noting when each question is said to be asked."""
+
+    asked: list[datetime | None]
+
+    def answer(self, question: str, **kwargs: Any) -> Answer:
+        self.asked.append(kwargs.get("asked_at"))
+        return super().answer(question, **kwargs, use_model=False)
+
+
+def test_evaluate_asks_each_question_on_its_day(storms: CorpusIndex) -> None:
+    zone = ZoneInfo("Asia/Jakarta")
+    answerer = _Recording(
+        storms, FakeGenerator(), AnswerOptions(crosslingual=False), clock=lambda: datetime.now(zone)
+    )
+    answerer.asked = []
+    questions = [
+        Question("d", "en", "Which state did a storm hit this week?", ("Virginia",), (),
+                 asked_on=date(2022, 6, 16)),
+        Question("n", "en", "Which state did a storm hit?", ("Virginia",), ()),
+    ]  # fmt: skip
+
+    evaluate(questions, storms.snapshot, answerer=answerer, crosslingual=False)
+
+    assert answerer.asked == [datetime(2022, 6, 16, 23, 59, tzinfo=zone), None]

@@ -173,3 +173,21 @@ def test_the_answerer_answers_from_the_day_asked_about(tmp_path: Path) -> None:
     assert [c.article_id for c in dated.answer(question).citations] == ["selasa"]
     # Without date handling the other day's article ranks first (same words, file order).
     assert search(index.snapshot, question, k=1)[0].article.id == "senin"
+
+
+def test_a_window_puts_only_its_stories_on_the_topic_first(tmp_path: Path) -> None:
+    records = [
+        # the story that answers, dated a day before "this week" opens (Monday 2025-10-20)
+        {"id": "sunday", "date": "2025-10-19",
+         "text": "Harga cabai rawit di pasar induk naik menjadi Rp 90.000 per kilogram."},
+        # this week's story sharing one word with the question
+        {"id": "tuesday", "date": "2025-10-21",
+         "text": "Harga tiket pertandingan sepak bola di stadion naik."},
+    ]  # fmt: skip
+    (tmp_path / "n.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    snapshot, _ = build(
+        [tmp_path], BuildParams(chunk_chars=600, overlap_chars=0), max_file_bytes=10**6
+    )
+    hits, window = dated_search(snapshot, "harga cabai rawit pasar induk minggu ini", now=NOW)
+    assert window is not None and window.start == D("2025-10-20")
+    assert ids(hits) == ["sunday", "tuesday"]

@@ -113,6 +113,7 @@ class Answerer:
         on_draft: DraftCallback | None = None,
         previous: Turn | None = None,
         use_model: bool = True,
+        asked_at: datetime | None = None,
     ) -> Answer:
         """Answer ``question``; ``on_draft`` receives verified text to show meanwhile.
 
@@ -121,8 +122,11 @@ class Answerer:
         read after the ``previous`` turn: its key terms join the search, lighter, and a
         pronoun takes its referent from it, unless the question changes the topic. Without
         ``use_model`` (the fast path of inline queries) the chosen source sentence is quoted.
+        Time words ("this week") count from ``asked_at`` (a replayed question's day), else
+        from the clock.
         """
         run = _Run(self, question, choices)
+        run.asked_at = asked_at
         if previous is not None:
             self._follow(run, previous)
         talk = smalltalk_kind(run.question)
@@ -174,7 +178,7 @@ class Answerer:
         snap = self.index.snapshot
         corpus_langs = frozenset(snap.languages)
         # Time words ("kemarin", "latest") pick the dates; they are not search terms.
-        now = self.clock() if self.clock else None
+        now = run.asked_at or (self.clock() if self.clock else None)
         topic, window = question_window(run.question, now) if now else (run.question, None)
         query = build_query(
             topic,
@@ -389,6 +393,7 @@ class _Run:
 
     def __init__(self, answerer: Answerer, question: str, choices: Sequence[str] | None) -> None:
         self.started = time.perf_counter()
+        self.asked_at: datetime | None = None  # when a replayed question was asked
         self.answerer = answerer
         question = question.strip()
         if choices is None:
