@@ -53,14 +53,18 @@ ARTICLES = [
 ]
 
 
+def index_of(root: Path, articles: list[dict[str, str]]) -> CorpusIndex:
+    """Index ``articles`` as one JSONL corpus file under ``root``."""
+    (root / "corpus").mkdir()
+    lines = "\n".join(json.dumps(a) for a in articles)
+    (root / "corpus" / "news.jsonl").write_text(lines, encoding="utf-8")
+    return CorpusIndex([root / "corpus"], root / "data")
+
+
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> CorpusIndex:
     """Index a small two-language corpus once for the module."""
-    root = tmp_path_factory.mktemp("evaluation")
-    (root / "corpus").mkdir()
-    lines = "\n".join(json.dumps(a) for a in ARTICLES)
-    (root / "corpus" / "news.jsonl").write_text(lines, encoding="utf-8")
-    return CorpusIndex([root / "corpus"], root / "data")
+    return index_of(tmp_path_factory.mktemp("evaluation"), ARTICLES)
 
 
 def kim_cite(n: int = 1, *, start: int = 0, quote: str = KIM_1) -> Citation:
@@ -387,11 +391,7 @@ STORMS = [
 
 @pytest.fixture(scope="module")
 def storms(tmp_path_factory: pytest.TempPathFactory) -> CorpusIndex:
-    root = tmp_path_factory.mktemp("storms")
-    (root / "corpus").mkdir()
-    lines = "\n".join(json.dumps(a) for a in STORMS)
-    (root / "corpus" / "news.jsonl").write_text(lines, encoding="utf-8")
-    return CorpusIndex([root / "corpus"], root / "data")
+    return index_of(tmp_path_factory.mktemp("storms"), STORMS)
 
 
 def test_read_questions_reads_the_day_a_question_was_asked(tmp_path: Path) -> None:
