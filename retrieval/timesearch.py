@@ -55,7 +55,7 @@ def rank_by_time(hits: list[Hit], window: TimeWindow | None, *, k: int) -> list[
         # Only a passage on the question's topic is put first for its day: a story from the
         # window that shares a word or two with the question must not bury the one that
         # answers it, dated a day before the window opens.
-        best = max(h.score for h in hits) if hits else 0.0
+        best = max(h.score for h in hits)  # hits has a dated passage: it is not empty
         in_window = [
             d is not None and window.contains(d) and h.score >= RELEVANT_SHARE * best
             for h, d in zip(hits, days, strict=True)

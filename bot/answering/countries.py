@@ -54,15 +54,20 @@ def country_names() -> frozenset[str]:
     return frozenset(n.strip() for n in names if n.strip())
 
 
+def _bare_place(phrase: str) -> str:
+    """Return a place phrase casefolded, without the preposition it is framed with."""
+    text = phrase.strip().casefold()
+    for lead in _LEADS:
+        if text.startswith(lead):
+            return text[len(lead) :]
+    return text
+
+
 def names_country(phrase: str) -> bool:
     """Tell whether a place phrase names a country: as a whole, as one of its parts ("Di
     Suzuka (Jepang)", "Kourou, Guyana Prancis") or as its first words ("Siprus Utara",
     "Amerika Serikat Robert H Grubbs")."""
-    text = phrase.strip().casefold()
-    for lead in _LEADS:
-        if text.startswith(lead):
-            text = text[len(lead) :]
-            break
+    text = _bare_place(phrase)
     known = country_names()
     if any(part.strip() in known for part in [text, *_PART_RE.findall(text)]):
         return True
@@ -87,9 +92,9 @@ _ASKS_WITHIN_RE = re.compile(
 )
 # Countries that are one city, or share their name with a state ("Georgia"): they may answer.
 _CITY_STATES = frozenset(
-    "singapura singapore monaco vatikan vatican hong kong makau macau macao luksemburg "
-    "luxembourg kuwait djibouti georgia".split()
-) | {"hong kong"}
+    {"singapura", "singapore", "monaco", "vatikan", "vatican", "hong kong", "makau", "macau",
+     "macao", "luksemburg", "luxembourg", "kuwait", "djibouti", "georgia"}
+)  # fmt: skip
 _LIST_RE = re.compile(r"\s*(?:,|\bdan\b|\band\b|&)\s*", re.I)
 
 
@@ -102,11 +107,7 @@ def asks_within_country(question: str) -> bool:
 def only_countries(phrase: str) -> bool:
     """Tell whether a place phrase names countries and nothing else ("Di Nigeria, Bolivia",
     "Amerika Serikat"; not "Manila, Filipina", nor "Singapura")."""
-    text = phrase.strip().casefold()
-    for lead in _LEADS:
-        if text.startswith(lead):
-            text = text[len(lead) :]
-            break
+    text = _bare_place(phrase)
     parts = [p.strip(" .") for p in _LIST_RE.split(text) if p.strip(" .")]
     known = country_names()
     return bool(parts) and all(p in known and p not in _CITY_STATES for p in parts)

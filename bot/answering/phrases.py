@@ -377,14 +377,7 @@ def typed_spans(
         found = _name_spans(sentence, kind, asked, lang, named)
     elif kind == "number":
         for m in NUMBER_PHRASE_RE.finditer(sentence):
-            if _is_year(sentence, m.start(), m.group()):  # "in 2022" dates; it counts nothing
-                continue
-            digit = re.search(r"\d", m.group())
-            at = m.start() + (digit.start() if digit else 0)
-            # "Boeing 737", "GA-181" name; they count nothing ("Lin Dan 15 kali" counts)
-            if _on_name(sentence, at) and not _counts_after(sentence, at, asked):
-                continue
-            if _CLOCK_BEFORE_RE.search(sentence, max(0, at - 8), at):  # "pukul 08.06" is a time
+            if _counts_nothing(sentence, m, asked):
                 continue
             found += [(m.start(), m.end()), *_longer_units(sentence, m.end(), m.start(), lang)]
     elif kind == "time":
@@ -493,6 +486,19 @@ def _is_year(sentence: str, start: int, phrase: str) -> bool:
     before = sentence[:start].rstrip()
     word = before.rsplit(None, 1)[-1].casefold() if before else ""
     return word in _YEAR_LEADS or before.endswith("(") or not before
+
+
+def _counts_nothing(sentence: str, m: re.Match[str], asked: set[str]) -> bool:
+    """Tell whether the number phrase ``m`` counts nothing: a year ("in 2022"), a number
+    written on a name ("Boeing 737", "GA-181"; "Lin Dan 15 kali" counts) or a time of day
+    ("pukul 08.06")."""
+    if _is_year(sentence, m.start(), m.group()):
+        return True
+    digit = re.search(r"\d", m.group())
+    at = m.start() + (digit.start() if digit else 0)  # after "sekitar", "Rp" …
+    if _on_name(sentence, at) and not _counts_after(sentence, at, asked):
+        return True
+    return bool(_CLOCK_BEFORE_RE.search(sentence, max(0, at - 8), at))
 
 
 # The word a number is written on, with one space or a hyphen between ("Boeing 737").

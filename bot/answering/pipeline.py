@@ -125,8 +125,7 @@ class Answerer:
         Time words ("this week") count from ``asked_at`` (a replayed question's day), else
         from the clock.
         """
-        run = _Run(self, question, choices)
-        run.asked_at = asked_at
+        run = _Run(self, question, choices, asked_at)
         if previous is not None:
             self._follow(run, previous)
         talk = smalltalk_kind(run.question)
@@ -391,9 +390,15 @@ class Answerer:
 class _Run:
     """The state of answering one question: its text, options, clock and retrieval."""
 
-    def __init__(self, answerer: Answerer, question: str, choices: Sequence[str] | None) -> None:
+    def __init__(
+        self,
+        answerer: Answerer,
+        question: str,
+        choices: Sequence[str] | None,
+        asked_at: datetime | None = None,
+    ) -> None:
         self.started = time.perf_counter()
-        self.asked_at: datetime | None = None  # when a replayed question was asked
+        self.asked_at = asked_at  # when a replayed question was asked (None: now)
         self.answerer = answerer
         question = question.strip()
         if choices is None:
