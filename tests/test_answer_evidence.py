@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.countries import asks_country, asks_within_country, names_country, only_countries
+from bot.answering.countries import (
+    asks_country,
+    asks_within_country,
+    demonym_country,
+    names_country,
+    only_countries,
+)
 from bot.answering.dated import stated_days
 from bot.answering.grain import Grain, asked_grain, states_grain
 from bot.answering.office import asked_office, other_office
@@ -232,11 +238,28 @@ def test_a_titled_person_is_no_place() -> None:
         ("Tiongkok", True), ("Arab Saudi", True), ("Sri Lanka", True), ("Philippines", True),
         ("Siprus Utara", True), ("Jordania", True),
         ("Kabupaten Katingan", False), ("Tedros Adhanom Ghebreyesus", False),
-        ("Uni Eropa", False), ("Di Sulawesi", False), ("Iranian", False),
+        ("Uni Eropa", False), ("Di Sulawesi", False), ("Iranian", True),
+        ("Saudi Arabian", True), ("American Airlines", False),
     ],
 )  # fmt: skip
 def test_a_country_is_told_from_other_places(phrase: str, country: bool) -> None:
     assert names_country(phrase) is country
+
+
+@pytest.mark.parametrize(
+    ("phrase", "lang", "country"),
+    [
+        ("Iranian", "en", "Iran"), ("Saudi Arabian", "en", "Saudi Arabia"),
+        ("Saudi Arabian", "id", "Arab Saudi"), ("French", "en", "France"),
+        ("Chinese", "en", "China"), ("British", "en", "United Kingdom"),
+        ("Filipino", "id", "Filipina"), ("American Airlines", "en", None),
+        ("Iran", "en", None), ("lawmakers", "en", None),
+    ],
+)  # fmt: skip
+def test_a_peoples_adjective_names_its_country(phrase: str, lang: str, country: str | None) -> None:
+    # one adjective of several countries (French: France, Martinique, Réunion …) names the
+    # most populous
+    assert demonym_country(phrase, lang) == country
 
 
 def test_a_which_country_question_asks_for_a_country() -> None:

@@ -1,6 +1,6 @@
 """With the real default model: an acronym spelled out, the asked day's figure, no name
 holding another office than asked, a year when asked the year, and no number that is part
-of a name, no country when asked the province."""
+of a name, no country when asked the province, a country named by its people's adjective."""
 
 from __future__ import annotations
 
@@ -48,6 +48,11 @@ PROTEST = (
     "Rakyat Ekuador turun ke jalan untuk merebut sebagian rezeki minyak, seperti yang "
     "sebelumnya terjadi di Nigeria dan Bolivia. Produksi minyak negara itu terhenti.\n"
 )
+LAWMAKERS = (
+    "Lawmakers call for harsh sentences\n"
+    "Iranian lawmakers on Sunday asked the judiciary to punish protesters harshly, as "
+    "demonstrations over fuel prices entered their third week in the capital.\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +66,7 @@ def answerer(tmp_path_factory: pytest.TempPathFactory, llama: LlamaGenerator) ->
             "tenis": TENNIS,
             "garuda": LANDING,
             "ekuador": PROTEST,
+            "lawmakers": LAWMAKERS,
         },
         llama,
     )
@@ -113,3 +119,12 @@ def test_asked_the_province_a_country_is_no_answer(answerer: Answerer) -> None:
     # 78ea06a answered "Di Nigeria dan Bolivia [1]."
     assert answer.abstained
     assert answer.text.startswith(i18n.text("not_stated", "id"))
+
+
+def test_asked_which_country_its_peoples_adjective_names_it(answerer: Answerer) -> None:
+    answer = answerer.answer("Which country's lawmakers asked the judiciary to punish protesters?")
+
+    # 3a03125 abstained: "Iranian" was no country
+    assert answer.text.startswith("Iran [1].")
+    assert "Iranian lawmakers" in answer.citations[0].quote
+    assert citations_valid(answer, answerer.index.snapshot)

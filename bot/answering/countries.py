@@ -6,7 +6,9 @@ question asking for a place inside a country is not.
 rakyat Ekuador turun ke jalan?" is not answered with "Nigeria, Bolivia". Country names come
 from pycountry (ISO 3166-1, in English and, through its Indonesian translations, as Indonesian
 official names write them: "Jerman", "Korea Utara") and the shipped place names both
-languages use (``vocab.PLACE_NAMES``: "Rusia", "Inggris", "Tiongkok").
+languages use (``vocab.PLACE_NAMES``: "Rusia", "Inggris", "Tiongkok"). English news often
+names a country by its people's adjective ("Iranian lawmakers have urged …"): demonyms come
+from countryinfo, so asked which country, "Iranian" answers "Iran".
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import gettext
 import re
 from functools import cache
 
+import countryinfo
 import pycountry
 
 from bot.answering.vocab import PLACE_NAMES
@@ -37,7 +40,7 @@ _LEADS = ("di ", "ke ", "dari ", "in ", "to ", "from ")
 @cache
 def country_names() -> frozenset[str]:
     """Return every casefolded way of naming a country Warta knows."""
-    indonesian = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["id"])
+    indonesian = _indonesian()
     names: set[str] = set(ALIASES)
     for country in pycountry.countries:
         for attr in ("name", "common_name", "official_name"):
@@ -54,6 +57,42 @@ def country_names() -> frozenset[str]:
     return frozenset(n.strip() for n in names if n.strip())
 
 
+@cache
+def _demonyms() -> dict[str, str]:
+    """Return each casefolded demonym and the country it names ("iranian": "Iran"); one
+    written for several (French: France, Martinique …) names the most populous."""
+    best: dict[str, tuple[int, str]] = {}
+    for country in countryinfo.all_countries():
+        said, name = (country.demonym() or "").strip(), (country.name() or "").strip()
+        if not said or not name:
+            continue
+        people = country.population() or 0
+        if said.casefold() not in best or people > best[said.casefold()][0]:
+            best[said.casefold()] = (people, name)
+    return {said: name for said, (_, name) in best.items()}
+
+
+def demonym_country(phrase: str, lang: str = "en") -> str | None:
+    """Return the country a phrase names by its people's adjective, as a whole ("Iranian",
+    "Saudi Arabian" - "Iran", "Saudi Arabia"; "American Airlines" names none), else None;
+    in Indonesian (``lang`` "id") as pycountry's translation writes it ("Arab Saudi")."""
+    name = _demonyms().get(_bare_place(phrase).strip(" .,"))
+    if name is None or lang != "id":
+        return name
+    try:
+        country = pycountry.countries.lookup(name)
+    except LookupError:
+        return name
+    official = getattr(country, "common_name", None) or country.name
+    return _indonesian().gettext(official)
+
+
+@cache
+def _indonesian() -> gettext.NullTranslations:
+    """Return pycountry's Indonesian translations of country names."""
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["id"])
+
+
 def _bare_place(phrase: str) -> str:
     """Return a place phrase casefolded, without the preposition it is framed with."""
     text = phrase.strip().casefold()
@@ -64,11 +103,13 @@ def _bare_place(phrase: str) -> str:
 
 
 def names_country(phrase: str) -> bool:
-    """Tell whether a place phrase names a country: as a whole, as one of its parts ("Di
-    Suzuka (Jepang)", "Kourou, Guyana Prancis") or as its first words ("Siprus Utara",
-    "Amerika Serikat Robert H Grubbs")."""
+    """Tell whether a place phrase names a country: as a whole, by its people's adjective
+    ("Iranian"), as one of its parts ("Di Suzuka (Jepang)", "Kourou, Guyana Prancis") or as
+    its first words ("Siprus Utara", "Amerika Serikat Robert H Grubbs")."""
     text = _bare_place(phrase)
     known = country_names()
+    if demonym_country(text) is not None:
+        return True
     if any(part.strip() in known for part in [text, *_PART_RE.findall(text)]):
         return True
     words = text.split()

@@ -13,6 +13,7 @@ from bot.answering.choices import Pick, clean_choice, pick_choice, split_choices
 from bot.answering.countries import (
     asks_country,
     asks_within_country,
+    demonym_country,
     names_country,
     only_countries,
 )
@@ -534,8 +535,11 @@ def _states(run: _Run) -> Callable[[Sentence], bool] | None:
 def _framed(run: _Run, reading: Reading, kind: AnswerType) -> Cited:
     """Frame ``reading`` in the asker's language, cited to its sentence."""
     s = reading.sentence
+    phrase = s.article.text[reading.start : reading.end]
+    # asked which country, "Iranian lawmakers" answers "Iran"
+    country = demonym_country(phrase, run.lang) if run.country else None
     text = frame(
-        s.article.text[reading.start : reading.end],
+        country or phrase,
         question=run.question,
         kind=kind,
         lang=run.lang,
